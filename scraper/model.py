@@ -1,0 +1,136 @@
+"""Plain values the parsers produce. No behaviour beyond serialising to JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class PageKind(StrEnum):
+    ORDER_LIST = "order_list"
+    ORDER_DETAILS = "order_details"
+    DIGITAL_ORDER = "digital_order"
+    TRACKING = "tracking"
+    SIGN_IN = "sign_in"
+    OTP = "otp"
+    CAPTCHA = "captcha"
+    CHALLENGE = "challenge"
+    ERROR = "error"
+    EMPTY_SHELL = "empty_shell"
+    UNKNOWN = "unknown"
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    PREPARING = "preparing"
+    SHIPPED = "shipped"
+    IN_TRANSIT = "in_transit"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+    UNKNOWN = "unknown"
+
+
+class Cancellability(StrEnum):
+    YES = "yes"
+    """The page offers the cancel control: the buyer can cancel now."""
+    REQUEST = "request"
+    """Seller order: cancellation can only be requested; the seller decides."""
+    NO = "no"
+    """Neither control is on the page."""
+
+
+@dataclass(frozen=True)
+class Item:
+    title: str | None
+    url: str | None
+    seller: str | None = None
+    """The "Sold by" name where the page prints it."""
+
+
+@dataclass(frozen=True)
+class Shipment:
+    status: OrderStatus
+    status_text: str | None
+    """The status line exactly as the page prints it."""
+    tracking_url: str | None
+    delivered_on: date | None
+    expected_on: date | None
+    items: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tracking:
+    carrier: str | None
+    """Canonical carrier name (e.g. "UPS", "Yamato"); None when the page names none."""
+    tracking_id: str | None
+    status: OrderStatus
+    status_text: str | None = None
+    carrier_printed: str | None = None
+    """The carrier as the page prints it, e.g. "ヤマト運輸"."""
+    tracking_url: str | None = None
+    """The carrier's own public tracking page for this number."""
+    left_at_door: bool | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PreOrder:
+    release_date: date | None
+    cancel_deadline: date | None = None
+    """Only when the page states one; never estimated here."""
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    placed_on: date | None
+    total: Decimal | None
+    currency: str | None
+    status: OrderStatus
+    cancellable: Cancellability
+    cancel_url: str | None
+    digital: bool
+    preorder: PreOrder | None
+    left_at_door: bool | None
+    return_until: date | None
+    shipments: tuple[Shipment, ...] = ()
+    items: tuple[Item, ...] = ()
+    details_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedPage:
+    marketplace: str
+    page_kind: PageKind
+    orders: tuple[Order, ...] = ()
+    tracking: Tracking | None = None
+    warnings: tuple[str, ...] = ()
+    order_count: int | None = None
+    """The count the page announces ("50 orders", "42件"), not the cards on it."""
+    next_page_url: str | None = None
+    auth_step: str | None = None
+    """For sign-in pages: "email", "password" or None when the page does not tell."""
+    matches: dict[str, str | None] = field(default_factory=dict)
+    """Field name → the fallback that matched it (None: none did). For `doctor`."""
+
+
+def to_json(value: Any) -> Any:
+    """Turn model values into JSON-ready data: dates as ISO, Decimals as strings."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    return value
