@@ -1,0 +1,152 @@
+"""HTML → model: one entry point for every kind of Amazon page."""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborHTMLParser
+
+from scraper.errors import SelectorFailure
+from scraper.markup import MatchLog, Scope, Selectors, load_selectors, nodes, read
+from scraper.model import PageKind, ParsedPage
+from scraper.orders import OrderReader
+from scraper.pagekind import auth_step, detect_kind, detect_marketplace, is_list_shell
+from scraper.tracking_page import read_tracking
+from scraper.values import parse_count
+
+_DIGITAL_ID = re.compile(r"^D\d{2}-\d{7}-\d{7}$")
+# Script and style text would leak words like "Cancelled" into text patterns.
+_NOT_TEXT = ["script", "style", "noscript", "template"]
+
+
+class PageSelectorFailure(SelectorFailure):
+    """A selector failure that carries what could still be read, for `doctor`."""
+
+    def __init__(self, message: str, fields: list[str], page: ParsedPage) -> None:
+        super().__init__(message, fields)
+        self.page = page
+
+
+def parse_page(
+    raw_html: str, marketplace: str | None = None, log: MatchLog | None = None
+) -> ParsedPage:
+    """Parse one saved or fetched page. Raises PageSelectorFailure when the page shows
+    orders that the selectors cannot read: that is blindness, not an empty history.
+    Pass a MatchLog to learn which fallback matched each field, read by read."""
+    warnings: list[str] = []
+    if marketplace is None:
+        marketplace, warnings = detect_marketplace(raw_html)
+    sel = load_selectors(marketplace)
+    tree = LexborHTMLParser(raw_html)
+    tree.strip_tags(_NOT_TEXT)
+    root = tree.root
+    doc = Scope(root if root is not None else tree.body, raw_html)  # type: ignore[arg-type]
+    log = log if log is not None else MatchLog()
+    page = _parse(sel, doc, log, warnings)
+    _check_blind(page, sel)
+    return page
+
+
+def _parse(sel: Selectors, doc: Scope, log: MatchLog, warnings: list[str]) -> ParsedPage:
+    name = sel.marketplace.name
+    kind = detect_kind(sel, doc, log)
+    if kind in (PageKind.SIGN_IN, PageKind.OTP):
+        step = auth_step(sel, doc, log) if kind is PageKind.SIGN_IN else None
+        return _page(name, kind, log, warnings, auth_step=step)
+    if kind is PageKind.TRACKING:
+        tracking = read_tracking(sel, doc, log)
+        return _page(name, kind, log, [*warnings, *tracking.warnings], tracking=tracking)
+    if kind in (PageKind.ORDER_DETAILS, PageKind.DIGITAL_ORDER):
+        return _details(sel, doc, log, warnings, kind)
+    if kind is not None:
+        return _page(name, kind, log, warnings)
+    return _order_list(sel, doc, log, warnings)
+
+
+def _page(
+    name: str, kind: PageKind, log: MatchLog, warnings: list[str], **extra: object
+) -> ParsedPage:
+    matches = _matches(log)
+    return ParsedPage(name, kind, warnings=tuple(warnings), matches=matches, **extra)  # type: ignore[arg-type]
+
+
+def _details(
+    sel: Selectors, doc: Scope, log: MatchLog, warnings: list[str], kind: PageKind
+) -> ParsedPage:
+    roots = nodes(sel.field("details_root"), doc, log)
+    scope = Scope(roots[0]) if roots else doc
+    order, missing = OrderReader(sel, log).order(scope, total_field="details_total")
+    orders = (order,) if order.id else ()
+    if order.digital and kind is PageKind.ORDER_DETAILS and _DIGITAL_ID.match(order.id):
+        kind = PageKind.DIGITAL_ORDER
+    page = _page(sel.marketplace.name, kind, log, warnings, orders=orders)
+    return _with_missing(page, [(order.id or "the order", missing)])
+
+
+def _order_list(sel: Selectors, doc: Scope, log: MatchLog, warnings: list[str]) -> ParsedPage:
+    cards = nodes(sel.field("order_card"), doc, log)
+    count = parse_count(read(sel.field("order_count"), doc, log))
+    if not cards and count is None:
+        kind = PageKind.EMPTY_SHELL if is_list_shell(sel, doc, log) else PageKind.UNKNOWN
+        return _page(sel.marketplace.name, kind, log, warnings)
+    reader = OrderReader(sel, log)
+    read_orders = [reader.order(Scope(card)) for card in cards]
+    orders = tuple(order for order, _ in read_orders if order.id)
+    kind = PageKind.ORDER_LIST
+    search = read(sel.field("order_search"), doc, log)
+    if orders and search and _DIGITAL_ID.match(search.strip()) and all(o.digital for o in orders):
+        # "View order details" of a digital order lands on the list, searched for its id.
+        kind = PageKind.DIGITAL_ORDER
+    page = _page(
+        sel.marketplace.name,
+        kind,
+        log,
+        warnings,
+        orders=orders,
+        order_count=count,
+        next_page_url=read(sel.field("next_page"), doc, log),
+    )
+    problems = [
+        (order.id or f"card {i + 1}", missing) for i, (order, missing) in enumerate(read_orders)
+    ]
+    if cards or not count:
+        return _with_missing(page, problems)
+    raise PageSelectorFailure(
+        f"the page says it holds {count} orders but no order card was found "
+        "(fields: order_card); Amazon may have changed its page: run `cancelwatch doctor`",
+        ["order_card"],
+        page,
+    )
+
+
+def _with_missing(page: ParsedPage, problems: list[tuple[str, list[str]]]) -> ParsedPage:
+    broken = [(who, missing) for who, missing in problems if missing]
+    if not broken:
+        return page
+    fields = sorted({f for _, missing in broken for f in missing})
+    where = "; ".join(f"{who}: {', '.join(missing)}" for who, missing in broken[:5])
+    raise PageSelectorFailure(
+        f"required fields not found ({where}); Amazon may have changed its page: "
+        "run `cancelwatch doctor`",
+        fields,
+        page,
+    )
+
+
+def _check_blind(page: ParsedPage, sel: Selectors) -> None:
+    if page.page_kind is PageKind.ORDER_LIST and page.order_count and not page.orders:
+        raise PageSelectorFailure(
+            f"the page says it holds {page.order_count} orders but none could be read "
+            "(fields: order_id); run `cancelwatch doctor`",
+            ["order_id"],
+            page,
+        )
+
+
+def _matches(log: MatchLog) -> dict[str, str | None]:
+    matches: dict[str, str | None] = {
+        name: counter.most_common(1)[0][0] for name, counter in log.used.items()
+    }
+    for name in log.missed:
+        matches.setdefault(name, None)
+    return matches
