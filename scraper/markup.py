@@ -370,7 +370,10 @@ def _values(fb: Fallback, scope: Scope) -> list[str]:
         return _css_values(fb, scope)
     assert fb.regex is not None
     if fb.kind == "href":
-        return [_group(m) for h in scope.hrefs if (m := fb.regex.search(h))]
+        # Without a group the value is the whole href: the link itself is what we want.
+        return [
+            _group(m) if fb.regex.groups else h for h in scope.hrefs if (m := fb.regex.search(h))
+        ]
     haystack = scope.raw_html if fb.kind == "html" else scope.text
     return [_group(m) for m in fb.regex.finditer(haystack)]
 

@@ -116,7 +116,9 @@ class OrderReader:
 
     def _shipments(self, scope: Scope, placed_on: date | None) -> list[Shipment]:
         boxes = nodes(self.sel.field("shipment"), scope, self.log)
-        return [self._shipment(Scope(box), placed_on) for box in boxes]
+        shipments = [self._shipment(Scope(box), placed_on) for box in boxes]
+        # Amazon leaves empty shipment boxes in some layouts; they are not shipments.
+        return [s for s in shipments if s.status_text or s.items or s.tracking_url]
 
     def _shipment(self, scope: Scope, placed_on: date | None) -> Shipment:
         primary = self._read("shipment_primary", scope)

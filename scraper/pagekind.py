@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from scraper.markup import MatchLog, Scope, Selectors, load_selectors, marketplaces, present
 from scraper.model import PageKind
 
 # The page's head and first screens say enough; scanning all of a 600 KB page costs more.
 _DETECT_SPAN = 200_000
+_LANG = re.compile(r"<html\b[^>]*\blang=[\"']?([A-Za-z]{2,3}(?:-[A-Za-z]{2})?)", re.IGNORECASE)
 
 # Checked in this order: a challenge or CAPTCHA can sit inside a page that also has a
 # sign-in form, and every Amazon page has a search box.
@@ -23,8 +26,12 @@ _KIND_ORDER = (
 
 
 def detect_marketplace(raw_html: str) -> tuple[str, list[str]]:
-    """The marketplace whose `detect` patterns hit the page most, and any warnings."""
+    """The marketplace the page's `<html lang>` names, else the one whose `detect`
+    patterns hit the page most; and any warnings."""
     head = raw_html[:_DETECT_SPAN]
+    by_lang = _by_lang(head)
+    if by_lang is not None:
+        return by_lang, []
     scores = {}
     for name in marketplaces():
         market = load_selectors(name).marketplace
@@ -36,6 +43,24 @@ def detect_marketplace(raw_html: str) -> tuple[str, list[str]]:
             "(give --marketplace to choose)"
         ]
     return best, []
+
+
+def _by_lang(head: str) -> str | None:
+    """`ja-jp` or `ja` says amazon.co.jp and `en-us` says amazon.com; a bare `en` says
+    nothing, since users of amazon.co.jp can switch the site to English."""
+    found = _LANG.search(head)
+    if not found:
+        return None
+    language, _, region = found.group(1).lower().partition("-")
+    matches = []
+    for name in marketplaces():
+        market = load_selectors(name).marketplace
+        if region:
+            if region == market.country.lower():
+                matches.append(name)
+        elif language == market.language and language != "en":
+            matches.append(name)
+    return matches[0] if len(matches) == 1 else None
 
 
 def detect_kind(sel: Selectors, doc: Scope, log: MatchLog) -> PageKind | None:

@@ -7,7 +7,7 @@ import re
 from selectolax.lexbor import LexborHTMLParser
 
 from scraper.errors import SelectorFailure
-from scraper.markup import MatchLog, Scope, Selectors, load_selectors, nodes, read
+from scraper.markup import MatchLog, Scope, Selectors, load_selectors, nodes, read, read_all
 from scraper.model import PageKind, ParsedPage
 from scraper.orders import OrderReader
 from scraper.pagekind import auth_step, detect_kind, detect_marketplace, is_list_shell
@@ -90,7 +90,8 @@ def _order_list(sel: Selectors, doc: Scope, log: MatchLog, warnings: list[str]) 
         kind = PageKind.EMPTY_SHELL if is_list_shell(sel, doc, log) else PageKind.UNKNOWN
         return _page(sel.marketplace.name, kind, log, warnings)
     reader = OrderReader(sel, log)
-    read_orders = [reader.order(Scope(card)) for card in cards]
+    scopes = [Scope(card) for card in cards]
+    read_orders = [reader.order(scope) for scope in scopes]
     orders = tuple(order for order, _ in read_orders if order.id)
     kind = PageKind.ORDER_LIST
     search = read(sel.field("order_search"), doc, log)
@@ -109,14 +110,30 @@ def _order_list(sel: Selectors, doc: Scope, log: MatchLog, warnings: list[str]) 
     problems = [
         (order.id or f"card {i + 1}", missing) for i, (order, missing) in enumerate(read_orders)
     ]
-    if cards or not count:
-        return _with_missing(page, problems)
-    raise PageSelectorFailure(
-        f"the page says it holds {count} orders but no order card was found "
-        "(fields: order_card); Amazon may have changed its page: run `cancelwatch doctor`",
-        ["order_card"],
-        page,
-    )
+    if not cards and count:
+        raise PageSelectorFailure(
+            f"the page says it holds {count} orders but no order card was found "
+            "(fields: order_card); Amazon may have changed its page: run `cancelwatch doctor`",
+            ["order_card"],
+            page,
+        )
+    _check_unread_links(sel, doc, scopes, page)
+    return _with_missing(page, problems)
+
+
+def _check_unread_links(sel: Selectors, doc: Scope, cards: list[Scope], page: ParsedPage) -> None:
+    spec = sel.field("order_link_id")
+    linked = set(read_all(spec, doc))
+    covered = {o.id for o in page.orders}.union(*(read_all(spec, card) for card in cards))
+    unread = sorted(linked - covered)
+    if unread:
+        shown = ", ".join(unread[:5]) + (" …" if len(unread) > 5 else "")
+        raise PageSelectorFailure(
+            f"the page links to {len(unread)} orders that no order card held ({shown}; "
+            "fields: order_card); Amazon may have changed its page: run `cancelwatch doctor`",
+            ["order_card"],
+            page,
+        )
 
 
 def _with_missing(page: ParsedPage, problems: list[tuple[str, list[str]]]) -> ParsedPage:
