@@ -151,17 +151,21 @@ def _load(builtin: Path, user: Path | None, _stamp: int | None) -> Selectors:
     sources = [str(builtin)]
     origin = {key: str(builtin) for key in data.get("fields", {})}
     kind_origin = {key: str(builtin) for key in data.get("page_kinds", {})}
+    # Which file a merged section's error is reported against: the user's, once they touch it.
+    section_origin = {"marketplace": str(builtin), "status": str(builtin)}
     if user is not None:
         overrides = _read_toml(user)
         _check_keys(overrides, _TOP_KEYS, str(user), "")
         for section in ("marketplace", "status"):
-            data.setdefault(section, {}).update(overrides.get(section, {}))
+            if section in overrides:
+                data.setdefault(section, {}).update(overrides[section])
+                section_origin[section] = str(user)
         for section, where in (("fields", origin), ("page_kinds", kind_origin)):
             for key, value in overrides.get(section, {}).items():
                 data.setdefault(section, {})[key] = value
                 where[key] = str(user)
         sources.append(str(user))
-    return _build(data, sources[0], origin, kind_origin, tuple(sources))
+    return _build(data, section_origin, origin, kind_origin, tuple(sources))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -194,12 +198,12 @@ def _regex(expr: Any, path: str, where: str) -> re.Pattern[str]:
 
 def _build(
     data: dict[str, Any],
-    path: str,
+    section_origin: dict[str, str],
     origin: dict[str, str],
     kind_origin: dict[str, str],
     sources: tuple[str, ...],
 ) -> Selectors:
-    _check_keys(data, _TOP_KEYS, path, "")
+    _check_keys(data, _TOP_KEYS, section_origin["marketplace"], "")
     fields = {
         name: _field(name, spec, origin[name], f"fields.{name}")
         for name, spec in data.get("fields", {}).items()
@@ -209,8 +213,8 @@ def _build(
         for name, spec in data.get("page_kinds", {}).items()
     }
     return Selectors(
-        marketplace=_marketplace(data.get("marketplace", {}), path),
-        status=_status(data.get("status", {}), path),
+        marketplace=_marketplace(data.get("marketplace", {}), section_origin["marketplace"]),
+        status=_status(data.get("status", {}), section_origin["status"]),
         fields=fields,
         page_kinds=kinds,
         sources=sources,
