@@ -26,6 +26,7 @@ def page_json(file: str, page: ParsedPage) -> dict[str, Any]:
         "order_count": page.order_count,
         "next_page_url": page.next_page_url,
         "auth_step": page.auth_step,
+        "auth_error": page.auth_error,
     }
 
 

@@ -50,6 +50,9 @@ class Item:
     url: str | None
     seller: str | None = None
     """The "Sold by" name where the page prints it."""
+    asin: str | None = None
+    quantity: int | None = None
+    """Only where the page prints a count; a single item usually shows none."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ class ParsedPage:
     next_page_url: str | None = None
     auth_step: str | None = None
     """For sign-in pages: "email", "password" or None when the page does not tell."""
+    auth_error: str | None = None
+    """The error Amazon shows on a sign-in or OTP page (rejected password, wrong code)."""
     matches: dict[str, str | None] = field(default_factory=dict)
     """Field name → the fallback that matched it (None: none did). For `doctor`."""
 

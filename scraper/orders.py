@@ -18,7 +18,7 @@ from scraper.markup import (
     read,
 )
 from scraper.model import Cancellability, Item, Order, OrderStatus, PreOrder, Shipment
-from scraper.values import currency_of, parse_amount, parse_date
+from scraper.values import currency_of, parse_amount, parse_count, parse_date
 
 # How far along a shipment is; an order is as far as its least advanced shipment.
 _PROGRESS = (
@@ -162,6 +162,8 @@ class OrderReader:
             title=self._read("item_title", scope),
             url=self._read("item_url", scope),
             seller=self._read("item_seller", scope),
+            asin=self._read("item_asin", scope),
+            quantity=parse_count(self._read("item_quantity", scope)),
         )
 
 

@@ -52,7 +52,8 @@ def _parse(sel: Selectors, doc: Scope, log: MatchLog, warnings: list[str]) -> Pa
     kind = detect_kind(sel, doc, log)
     if kind in (PageKind.SIGN_IN, PageKind.OTP):
         step = auth_step(sel, doc, log) if kind is PageKind.SIGN_IN else None
-        return _page(name, kind, log, warnings, auth_step=step)
+        error = read(sel.field("auth_error"), doc, log)
+        return _page(name, kind, log, warnings, auth_step=step, auth_error=error)
     if kind is PageKind.TRACKING:
         tracking = read_tracking(sel, doc, log)
         return _page(name, kind, log, [*warnings, *tracking.warnings], tracking=tracking)

@@ -114,6 +114,8 @@ def test_2024_list_reads_tracking_link_items_and_next_page():
     assert first.items[0].title is not None
     assert first.items[0].title.startswith("2 Set Replacement Parts Roller Brushes")
     assert first.items[0].url == "/dp/B0BPH5G7MY?ref=ppx_yo2ov_dt_b_fed_asin_title"
+    assert first.items[0].asin == "B0BPH5G7MY"
+    assert first.items[0].quantity == 2  # the "2" badge on the product image
     assert first.left_at_door is True
     assert len(page.orders[-1].items) == 2
     assert page.next_page_url is not None
