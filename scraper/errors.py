@@ -25,6 +25,24 @@ class ConfigError(CancelwatchError):
     exit_code = 2
 
 
+class BrowserUnavailable(ConfigError):
+    """No usable browser: none was found, or the one found would not start.
+
+    Next: install one (`python -m playwright install chromium`, or the system's Chromium
+    or Google Chrome), or point `CANCELWATCH_BROWSER` or `executable` under `[browser]`
+    in config.toml at a working Chromium or Chrome binary. The message says which browser
+    was tried, where that choice came from, and why it failed.
+    """
+
+
+class NoDisplay(UsageError):
+    """A visible browser (`--headed`) was asked for on a machine without a display.
+
+    Next: run the command from a desktop session, under `xvfb-run`, or on a machine with
+    a screen; a headless check needs no display.
+    """
+
+
 class SelectorFailure(CancelwatchError):
     """The page shows orders but our selectors could not read them: we are blind."""
 

@@ -1,0 +1,119 @@
+"""One check of one account: a browser context with the saved session, sign-in when
+needed, the crawl, the session saved again, the browser closed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+from playwright.sync_api import Browser, sync_playwright
+
+from scraper.browser import find_browser, launch, new_context
+from scraper.crawl import Crawl, CrawlOptions, CrawlResult
+from scraper.credentials import Credentials, SecretStore, load_session, save_session
+from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore
+from scraper.login import SignIn
+from scraper.markup import load_selectors
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to read: an account, where its site is, and how to sign in to it."""
+
+    account: str
+    marketplace: str
+    base_url: str
+    credentials: Callable[[], Credentials]
+    store: SecretStore | None
+    """Where the session is kept between checks; None keeps none (the one-off demo)."""
+
+
+@contextmanager
+def open_browser(executable: str | None = None, *, headed: bool = False) -> Iterator[Browser]:
+    """A browser for the length of one check: the daemon keeps none open between checks."""
+    choice = find_browser(executable)
+    with sync_playwright() as playwright:
+        browser = launch(playwright, choice, headless=not headed)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def read_orders(
+    target: Target,
+    browser: Browser,
+    *,
+    options: CrawlOptions | None = None,
+    block_resources: bool = True,
+    headed: bool = False,
+    today: date | None = None,
+    known_open_since: date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CrawlResult:
+    sel = load_selectors(target.marketplace)
+    state = load_session(target.account, target.store) if target.store else None
+    context = new_context(
+        browser,
+        storage_state=state,  # type: ignore[arg-type]
+        block_resources=block_resources,
+        locale="ja-JP" if sel.marketplace.language == "ja" else "en-US",
+    )
+    try:
+        page = context.new_page()
+        signer = SignIn(
+            page, target.marketplace, target.credentials, headed=headed, account=target.account
+        )
+        crawl = Crawl(
+            page=page,
+            sel=sel,
+            base_url=target.base_url,
+            sign_in=signer.run,
+            today=today or date.today(),
+            options=options or CrawlOptions(),
+            known_open_since=known_open_since,
+            progress=progress,
+        )
+        result = crawl.run()
+        if target.store is not None:
+            save_session(target.account, dict(context.storage_state()), target.store)
+        return result
+    finally:
+        context.close()
+
+
+def run_demo(
+    marketplace: str,
+    *,
+    executable: str | None = None,
+    headed: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[CrawlResult, date]:
+    """The whole check against the embedded demo store, signed in with the public demo
+    account (OTP included), on a free port of 127.0.0.1; the store stops afterwards."""
+    today = date.today()
+    with DemoStore(marketplace) as store:
+        if progress is not None:
+            progress(f"demo store for {marketplace} at {store.base_url}")
+        target = Target(
+            account="demo",
+            marketplace=marketplace,
+            base_url=store.base_url,
+            credentials=lambda: Credentials(DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET),
+            store=None,
+        )
+        with open_browser(executable, headed=headed) as browser:
+            result = read_orders(
+                target,
+                browser,
+                options=CrawlOptions(delay_seconds=0.2),
+                headed=headed,
+                today=today,
+                progress=progress,
+            )
+    return result, today

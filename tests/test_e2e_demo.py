@@ -1,0 +1,257 @@
+"""End to end: real Chromium signs in to the demo store and reads every order.
+
+One browser for the session (conftest), one demo store per test that needs its own
+faults or history. After each store stops, its log must show no mutating request: the
+read-only guard held."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from scheduler.check import Target, read_orders
+from scraper.browser import guard_of, new_context
+from scraper.crawl import CrawlOptions
+from scraper.credentials import Credentials
+from scraper.demo import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    DemoStore,
+    FaultOptions,
+    ManualClock,
+)
+from scraper.demo.locale import locale_for
+from scraper.errors import AmazonUnavailable, SelectorFailure, SignInNeeded
+from scraper.login import rejected_marker
+from scraper.model import Cancellability, OrderStatus
+
+START = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # noon in Tokyo
+FAST = CrawlOptions(delay_seconds=0, retries=1, timeout_seconds=15, render_wait_seconds=8)
+
+
+class MemoryStore:
+    """A secret store in memory, standing in for the OS keyring."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str], str] = {}
+
+    def get(self, account: str, key: str) -> str | None:
+        return self.values.get((account, key))
+
+    def set(self, account: str, key: str, value: str) -> None:
+        self.values[(account, key)] = value
+
+    def delete(self, account: str, key: str) -> None:
+        self.values.pop((account, key), None)
+
+
+def _demo_credentials() -> Credentials:
+    return Credentials(DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET)
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path, monkeypatch):
+    monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path))
+
+
+@pytest.fixture
+def make_store() -> Iterator:
+    stores: list[DemoStore] = []
+
+    def make(marketplace: str = "amazon.co.jp", **kwargs) -> DemoStore:
+        store = DemoStore(marketplace, clock=kwargs.pop("clock", ManualClock(START)), **kwargs)
+        store.start()
+        stores.append(store)
+        return store
+
+    yield make
+    for store in stores:
+        store.stop()
+        assert [r for r in store.requests if r.mutating] == [], "a mutating request got through"
+
+
+def _target(store: DemoStore, secrets=None, credentials=_demo_credentials) -> Target:
+    return Target("demo", store.scenario.marketplace, store.base_url, credentials, secrets)
+
+
+def _read(store: DemoStore, browser, secrets=None, options=FAST, **kwargs):
+    return read_orders(
+        _target(store, secrets, kwargs.pop("credentials", _demo_credentials)),
+        browser,
+        options=options,
+        today=START.date(),
+        **kwargs,
+    )
+
+
+def _sign_in_posts(store: DemoStore) -> int:
+    return sum(1 for r in store.requests if r.method == "POST" and r.path == "/ap/signin")
+
+
+@pytest.mark.parametrize("marketplace", ["amazon.co.jp", "amazon.com"])
+def test_signs_in_with_otp_and_reads_every_order_as_the_scenario_says(
+    make_store, browser, marketplace
+):
+    store = make_store(marketplace)
+    result = _read(store, browser)
+    assert result.signed_in
+    assert _sign_in_posts(store) == 3  # email, password, one-time code
+    locale = locale_for(marketplace)
+    want = {o.id: o.expected(locale, START) for o in store.scenario.orders}
+    assert sorted(o.id for o in result.orders) == sorted(want)
+    for order in result.orders:
+        expected = want[order.id]
+        got = (order.placed_on, order.total, order.status, order.cancellable, order.digital)
+        assert got == (
+            expected.placed_on,
+            expected.total,
+            expected.status,
+            expected.cancellable,
+            expected.digital,
+        ), order.id
+        assert order.return_until == expected.return_until, order.id
+        assert order.left_at_door == expected.left_at_door, order.id
+        if expected.tracking is not None and order.status in (
+            OrderStatus.SHIPPED,
+            OrderStatus.IN_TRANSIT,
+        ):
+            carrier, number = expected.tracking
+            (tracking,) = result.tracking[order.id]
+            assert (tracking.carrier, tracking.tracking_id) == (carrier, number)
+            assert tracking.warnings == ()
+    preorder = next(o for o in result.orders if o.preorder is not None)
+    assert preorder.preorder == want[preorder.id].preorder  # deadline from the details page
+
+
+def test_three_pages_and_more_with_a_long_history(make_store, browser):
+    store = make_store(history=26)
+    result = _read(store, browser, options=CrawlOptions(delay_seconds=0, lookback_days=3650))
+    assert result.pages_read >= 4
+    assert len(result.orders) == len(store.scenario.orders) == 40
+
+
+def test_stops_paging_once_a_page_holds_only_old_closed_orders(make_store, browser):
+    store = make_store(history=200)
+    result = _read(store, browser)
+    assert result.pages_read <= 3
+    open_ids = {
+        o.id
+        for o in store.scenario.orders
+        if o.stage(START).status not in (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
+    }
+    assert open_ids <= {o.id for o in result.orders}
+
+
+def test_second_check_reuses_the_session(make_store, browser):
+    store = make_store()
+    secrets = MemoryStore()
+    assert _read(store, browser, secrets).signed_in
+    posts = _sign_in_posts(store)
+    second = _read(store, browser, secrets)
+    assert not second.signed_in
+    assert _sign_in_posts(store) == posts
+    assert len(second.orders) == len(store.scenario.orders)
+
+
+def test_expired_session_signs_in_again(make_store, browser):
+    store = make_store()
+    secrets = MemoryStore()
+    _read(store, browser, secrets)
+    store.expire_sessions()
+    again = _read(store, browser, secrets)
+    assert again.signed_in
+    assert len(again.orders) == len(store.scenario.orders)
+
+
+def test_session_expiring_while_paging_signs_in_once_and_resumes(make_store, browser):
+    store = make_store(history=20, faults=["session-expiry"])
+    result = _read(store, browser, options=CrawlOptions(delay_seconds=0, lookback_days=3650))
+    assert _sign_in_posts(store) == 6
+    assert len(result.orders) == len(store.scenario.orders)
+
+
+def test_rejected_password_is_never_tried_again(make_store, browser):
+    store = make_store()
+    wrong = lambda: Credentials(DEMO_EMAIL, "not-the-password", DEMO_TOTP_SECRET)  # noqa: E731
+    with pytest.raises(SignInNeeded, match="rejected the password") as caught:
+        _read(store, browser, credentials=wrong)
+    assert "not-the-password" not in str(caught.value)
+    assert rejected_marker("demo").exists()
+    posts = _sign_in_posts(store)
+    with pytest.raises(SignInNeeded, match="does not try it again"):
+        _read(store, browser, credentials=wrong)
+    assert _sign_in_posts(store) == posts
+
+
+def test_slow_pages_still_give_every_order(make_store, browser):
+    store = make_store(faults=["slow"], fault_options=FaultOptions(slow_seconds=0.3))
+    assert len(_read(store, browser).orders) == len(store.scenario.orders)
+
+
+def test_cards_rendered_by_javascript_are_awaited(make_store, browser):
+    store = make_store(faults=["js-render"], fault_options=FaultOptions(js_delay_ms=1200))
+    assert len(_read(store, browser).orders) == len(store.scenario.orders)
+
+
+def test_http_503_ends_in_amazon_unavailable_not_in_no_orders(make_store, browser):
+    store = make_store(faults=["http-503"])
+    with pytest.raises(AmazonUnavailable, match="kept failing"):
+        _read(store, browser)
+
+
+def test_truncated_pages_are_a_selector_failure_not_fewer_orders(make_store, browser):
+    store = make_store(faults=["truncated-html"])
+    with pytest.raises(SelectorFailure, match="cut off|no order card|required fields"):
+        _read(store, browser)
+
+
+def test_markup_drift_is_a_selector_failure(make_store, browser):
+    store = make_store(faults=["markup-drift"])
+    with pytest.raises(SelectorFailure, match="cancelwatch doctor"):
+        _read(store, browser)
+
+
+@pytest.mark.parametrize(("fault", "what"), [("captcha", "CAPTCHA"), ("waf", "security check")])
+def test_captcha_or_waf_stops_and_says_what_to_run(make_store, browser, fault, what):
+    store = make_store(faults=[fault])
+    with pytest.raises(SignInNeeded, match=what) as caught:
+        _read(store, browser)
+    assert "cancelwatch login --account demo --headed" in str(caught.value)
+    assert caught.value.exit_code == 3
+
+
+def test_guard_refuses_a_cancel_url_and_the_store_never_sees_it(make_store, browser):
+    store = make_store()
+    secrets = MemoryStore()
+    _read(store, browser, secrets)  # signed in: a cancel page would be served for real
+    pending = next(
+        o for o in store.scenario.orders if o.stage(START).cancellable is Cancellability.YES
+    )
+    cancel = store.base_url + (pending.cancel_url(START) or "")
+    context = new_context(browser, storage_state=secrets_state(secrets))
+    try:
+        page = context.new_page()
+        with pytest.raises(Exception, match="ERR_BLOCKED_BY_CLIENT"):
+            page.goto(cancel)
+        assert guard_of(context).refused
+    finally:
+        context.close()
+    assert not [r for r in store.requests if "cancel-items" in r.path]
+
+
+def secrets_state(secrets: MemoryStore):
+    from scraper.credentials import load_session
+
+    return load_session("demo", secrets)
+
+
+def test_details_opened_only_for_open_orders_that_need_them(make_store, browser):
+    store = make_store()
+    _read(store, browser)
+    details = [r for r in store.requests if "order-details" in r.path]
+    tracking = [r for r in store.requests if r.path.startswith("/progress-tracker/package")]
+    assert len(details) == 1  # the pre-order, for its cancel deadline
+    assert len(tracking) == 4  # the four shipped orders
