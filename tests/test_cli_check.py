@@ -1,0 +1,98 @@
+"""`cancelwatch demo`, `login` and `check` as a user runs them, against the demo store."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import keyring
+import pytest
+from click.testing import CliRunner
+
+from scheduler.cli import cli, run
+from scheduler.config import load_config
+from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore, ManualClock
+from tests.test_credentials import MemoryKeyring
+
+
+def cancelwatch(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    with CliRunner().isolation(input=stdin) as streams:
+        code = run(cli, list(args))
+        out, err = streams[0].getvalue(), streams[1].getvalue()
+    return code, out.decode(), err.decode()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path))
+    monkeypatch.delenv("CANCELWATCH_SECRETS", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield tmp_path
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="module")
+def demo_store():
+    with DemoStore("amazon.co.jp", clock=ManualClock(datetime.now(UTC))) as store:
+        yield store
+        assert [r for r in store.requests if r.mutating] == []
+
+
+def test_demo_prints_the_open_orders_with_their_cancellability(home):
+    code, out, err = cancelwatch("demo", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["account"] == "demo" and summary["marketplace"] == "amazon.co.jp"
+    assert summary["signed_in"] is True
+    cancellable = [o["cancellable"] for o in summary["open_orders"]]
+    # A fresh store: the seller order is inside its 5 minutes, beside the pending order
+    # and the pre-order; the rest can no longer be cancelled.
+    assert cancellable.count("yes") == 3
+    assert set(cancellable) == {"yes", "no"}
+    pre = [o for o in summary["open_orders"] if o["preorder"]]
+    assert pre and pre[0]["preorder"]["cancel_deadline"] is not None
+    assert "demo store for amazon.co.jp at http://127.0.0.1:" in err
+
+
+def test_login_then_check_reuses_the_session(home, demo_store):
+    answers = f"{DEMO_EMAIL}\n{DEMO_PASSWORD}\n{DEMO_TOTP_SECRET}\n"
+    code, out, err = cancelwatch(
+        "login", "--account", "shop", "--base-url", demo_store.base_url, stdin=answers
+    )
+    assert code == 0, err
+    assert "signed in to amazon.co.jp" in out
+    assert DEMO_PASSWORD not in out + err and DEMO_TOTP_SECRET not in out + err
+    account = load_config().accounts["shop"]
+    assert (account.marketplace, account.base_url) == ("amazon.co.jp", demo_store.base_url)
+    code, out, err = cancelwatch("check", "--account", "shop", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["signed_in"] is False
+    assert summary["open_orders"]
+
+
+def test_login_rejects_a_totp_secret_that_is_not_base32(home, demo_store):
+    answers = f"{DEMO_EMAIL}\n{DEMO_PASSWORD}\nnot base32 at all!\n"
+    code, _, err = cancelwatch("login", "--base-url", demo_store.base_url, stdin=answers)
+    assert code == 2
+    assert "not valid base32" in err
+
+
+def test_check_without_any_account_says_what_to_do(home):
+    code, _, err = cancelwatch("check")
+    assert code == 2
+    assert "run `cancelwatch login`" in err and "cancelwatch demo" in err
+
+
+def test_check_of_an_unknown_account(home):
+    code, _, err = cancelwatch("check", "--account", "nobody")
+    assert code == 2
+    assert "no account named 'nobody'" in err
+
+
+def test_config_with_an_unknown_key_names_key_and_file(home):
+    (home / "config.toml").write_text("[crawl]\ndelay = 3\n", encoding="utf-8")
+    code, _, err = cancelwatch("check")
+    assert code == 2
+    assert str(home / "config.toml") in err and "crawl.delay" in err
