@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scraper.crawl import CrawlOptions
 from scraper.errors import ConfigError
@@ -31,12 +34,78 @@ class BrowserSettings:
 
 
 @dataclass(frozen=True)
+class WatchSettings:
+    interval_minutes: float = 30.0
+    """How often each account is checked by `cancelwatch watch`."""
+    jitter_seconds: float = 300.0
+    """Random spread of each check, so checks never run like clockwork."""
+    dispatch_seconds: float = 60.0
+    """How often due alerts are looked for and sent."""
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    cancel_leads: tuple[timedelta, ...] = (
+        timedelta(hours=24),
+        timedelta(hours=3),
+        timedelta(minutes=30),
+    )
+    return_leads: tuple[timedelta, ...] = (timedelta(days=3), timedelta(days=1))
+    account_risk_threshold: int = 3
+    """cancelwatch's own choice: Amazon publishes no threshold (DOMAIN.md)."""
+    account_risk_days: int = 30
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time
+    end: time
+    timezone: str | None = None
+    """None: the computer's own time zone."""
+
+    def zone(self) -> tzinfo:
+        if self.timezone:
+            return ZoneInfo(self.timezone)
+        local = datetime.now().astimezone().tzinfo
+        return local if local is not None else UTC
+
+    def covers(self, when: datetime) -> bool:
+        local = when.astimezone(self.zone()).time()
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+    def ends_after(self, when: datetime) -> datetime:
+        """The first end of quiet hours after `when` (aware, UTC)."""
+        local = when.astimezone(self.zone())
+        end = local.replace(hour=self.end.hour, minute=self.end.minute, second=0, microsecond=0)
+        if end <= local:
+            end += timedelta(days=1)
+        return end.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    desktop: bool = True
+    apprise: tuple[str, ...] = ()
+    """Extra channels as Apprise URLs (mailto://, ntfy://, slack://, line://)."""
+    language: str | None = None
+    """"ja" or "en"; None follows the system locale."""
+
+
+@dataclass(frozen=True)
 class Config:
     accounts: dict[str, Account] = field(default_factory=dict)
     browser: BrowserSettings = field(default_factory=BrowserSettings)
     crawl: CrawlOptions = field(default_factory=CrawlOptions)
+    watch: WatchSettings = field(default_factory=WatchSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    quiet_hours: QuietHours | None = None
+    notify: NotifySettings = field(default_factory=NotifySettings)
     source: str | None = None
     """The file this came from, or None for the defaults."""
+    set_keys: frozenset[str] = frozenset()
+    """The "section.key" names the file set; every other value is a default."""
 
     def account(self, name: str | None) -> Account:
         if name is None:
@@ -75,17 +144,106 @@ def load_config(path: Path | None = None) -> Config:
     return _config(data, str(path))
 
 
+_SECTIONS = {"accounts", "browser", "crawl", "watch", "alerts", "quiet_hours", "notify"}
+
+
 def _config(data: dict[str, Any], path: str) -> Config:
-    _known(data, {"accounts", "browser", "crawl"}, path, "")
+    _known(data, _SECTIONS, path, "")
     accounts = {
         name: _account(name, table, path) for name, table in data.get("accounts", {}).items()
+    }
+    set_keys = {
+        f"{section}.{key}"
+        for section, table in data.items()
+        if isinstance(table, dict)
+        for key in table
     }
     return Config(
         accounts=accounts,
         browser=_section(BrowserSettings, data.get("browser", {}), path, "browser"),
         crawl=_section(CrawlOptions, data.get("crawl", {}), path, "crawl"),
+        watch=_section(WatchSettings, data.get("watch", {}), path, "watch"),
+        alerts=_alerts(_table(data.get("alerts", {}), path, "alerts"), path),
+        quiet_hours=_quiet(data.get("quiet_hours"), path),
+        notify=_notify(_table(data.get("notify", {}), path, "notify"), path),
         source=path,
+        set_keys=frozenset(set_keys),
     )
+
+
+def _alerts(table: dict[str, Any], path: str) -> AlertSettings:
+    defaults = AlertSettings()
+    _known(table, {f.name for f in fields(AlertSettings)}, path, "alerts")
+    leads = {}
+    for key in ("cancel_leads", "return_leads"):
+        raw = table.get(key)
+        if raw is None:
+            leads[key] = getattr(defaults, key)
+            continue
+        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+            raise ConfigError(f'{path}: alerts.{key}: expected a list like ["24h", "3h", "30m"]')
+        leads[key] = tuple(
+            sorted((parse_duration(v, path, f"alerts.{key}") for v in raw), reverse=True)
+        )
+    counts = {k: v for k, v in table.items() if k.startswith("account_risk")}
+    for key, value in counts.items():
+        _check_type(value, "int", path, f"alerts.{key}")
+    return AlertSettings(**leads, **counts)
+
+
+def _quiet(table: Any, path: str) -> QuietHours | None:
+    if table is None:
+        return None
+    table = _table(table, path, "quiet_hours")
+    _known(table, {"start", "end", "timezone"}, path, "quiet_hours")
+    if "start" not in table or "end" not in table:
+        raise ConfigError(f'{path}: quiet_hours: needs start and end, like "22:00" and "07:00"')
+    zone = table.get("timezone")
+    if zone is not None:
+        try:
+            ZoneInfo(str(zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{path}: quiet_hours.timezone: unknown time zone {zone!r}") from None
+    return QuietHours(
+        start=_clock(table["start"], path, "quiet_hours.start"),
+        end=_clock(table["end"], path, "quiet_hours.end"),
+        timezone=str(zone) if zone is not None else None,
+    )
+
+
+def _clock(value: Any, path: str, where: str) -> time:
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f'{path}: {where}: expected a time like "22:00", got {value!r}') from None
+
+
+def _notify(table: dict[str, Any], path: str) -> NotifySettings:
+    _known(table, {"desktop", "apprise", "language"}, path, "notify")
+    apprise = table.get("apprise", [])
+    if not isinstance(apprise, list) or not all(isinstance(v, str) for v in apprise):
+        raise ConfigError(f'{path}: notify.apprise: expected a list of URLs like ["ntfy://topic"]')
+    language = table.get("language")
+    if language not in (None, "ja", "en"):
+        raise ConfigError(f'{path}: notify.language: use "ja" or "en", got {language!r}')
+    desktop = table.get("desktop", True)
+    _check_type(desktop, "bool", path, "notify.desktop")
+    return NotifySettings(desktop=desktop, apprise=tuple(apprise), language=language)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+
+
+def parse_duration(text: str, path: str = "", where: str = "") -> timedelta:
+    """ "30m", "3h", "3d" → timedelta; an error names the key and the file."""
+    found = _DURATION.match(text)
+    if not found:
+        at = f"{path}: {where}: " if path else ""
+        raise ConfigError(f'{at}expected a duration like "30m", "3h" or "3d", got {text!r}')
+    return timedelta(seconds=float(found.group(1)) * _UNITS[found.group(2)])
 
 
 def _account(name: str, table: Any, path: str) -> Account:
