@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import keyring
@@ -16,8 +17,10 @@ from tests.test_credentials import MemoryKeyring
 
 
 def cancelwatch(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    with CliRunner().isolation(input=stdin) as streams:
-        code = run(cli, list(args))
+    """Run the command in a thread of its own, as a fresh process would: Playwright's sync
+    API allows one instance per thread, and the session's shared browser holds this one."""
+    with CliRunner().isolation(input=stdin) as streams, ThreadPoolExecutor(1) as pool:
+        code = pool.submit(run, cli, list(args)).result()
         out, err = streams[0].getvalue(), streams[1].getvalue()
     return code, out.decode(), err.decode()
 
