@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import binascii
+import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pyotp
 
+from scheduler.advice_text import Lang
 from scheduler.check import Target, open_browser, read_orders
 from scheduler.config import Account, Config
+from scheduler.monitor import Outcome, WatchedCheck
+from scheduler.notify import Notifier, default_lang
+from scheduler.state import State
 from scraper.crawl import CrawlOptions, CrawlResult
 from scraper.credentials import (
     Credentials,
@@ -18,6 +25,7 @@ from scraper.credentials import (
     save_credentials,
     secret_store,
 )
+from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore
 from scraper.errors import ConfigError
 from scraper.login import rejected_marker
 from scraper.markup import load_selectors
@@ -35,27 +43,86 @@ def target_for(account: Account, credentials: Callable[[], Credentials] | None =
     )
 
 
+def language(cfg: Config) -> Lang:
+    return "ja" if default_lang(cfg.notify.language) == "ja" else "en"
+
+
+def notifier_for(cfg: Config) -> Notifier:
+    return Notifier(desktop=cfg.notify.desktop, apprise_urls=cfg.notify.apprise, lang=language(cfg))
+
+
 def check_account(
     account: Account,
     cfg: Config,
+    state: State,
+    notifier: Notifier,
     *,
     headed: bool = False,
     progress: Callable[[str], None] | None = None,
-    today: date | None = None,
-) -> tuple[CrawlResult, date]:
-    today = today or date.today()
+) -> Outcome:
+    """One watched check of a configured account: read, assess, record, alert."""
     target = target_for(account)
-    with open_browser(cfg.browser.executable, headed=headed) as browser:
-        result = read_orders(
-            target,
-            browser,
-            options=cfg.crawl,
-            block_resources=cfg.browser.block_resources,
-            headed=headed,
-            today=today,
-            progress=progress,
+    today = date.today()
+
+    def read() -> CrawlResult:
+        with open_browser(cfg.browser.executable, headed=headed) as browser:
+            return read_orders(
+                target,
+                browser,
+                options=cfg.crawl,
+                block_resources=cfg.browser.block_resources,
+                headed=headed,
+                today=today,
+                known_open_since=state.known_open_since(account.name, today),
+                progress=progress,
+            )
+
+    check = WatchedCheck(
+        account.name, account.marketplace, target.base_url, cfg, state, notifier, language(cfg)
+    )
+    return check.run(read)
+
+
+def run_demo(
+    marketplace: str,
+    cfg: Config,
+    notifier: Notifier,
+    *,
+    headed: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Outcome:
+    """The whole watched check against the embedded demo store, signed in with the public
+    demo account (OTP included), with a throw-away database: every run shows the demo's
+    first alerts."""
+    with (
+        DemoStore(marketplace) as store,
+        tempfile.TemporaryDirectory(prefix="cancelwatch-demo-") as tmp,
+        State.open(Path(tmp) / "state.db") as state,
+    ):
+        if progress is not None:
+            progress(f"demo store for {marketplace} at {store.base_url}")
+        target = Target(
+            account="demo",
+            marketplace=marketplace,
+            base_url=store.base_url,
+            credentials=lambda: Credentials(DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET),
+            store=None,
         )
-    return result, today
+
+        def read() -> CrawlResult:
+            with open_browser(cfg.browser.executable, headed=headed) as browser:
+                return read_orders(
+                    target,
+                    browser,
+                    options=replace(cfg.crawl, delay_seconds=0.2),
+                    headed=headed,
+                    progress=progress,
+                )
+
+        check = WatchedCheck(
+            "demo", marketplace, store.base_url, cfg, state, notifier, language(cfg)
+        )
+        return check.run(read)
 
 
 def sign_in_account(

@@ -14,7 +14,6 @@ from playwright.sync_api import Browser, sync_playwright
 from scraper.browser import find_browser, launch, new_context
 from scraper.crawl import Crawl, CrawlOptions, CrawlResult
 from scraper.credentials import Credentials, SecretStore, load_session, save_session
-from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore
 from scraper.login import SignIn
 from scraper.markup import load_selectors
 
@@ -85,35 +84,3 @@ def read_orders(
         return result
     finally:
         context.close()
-
-
-def run_demo(
-    marketplace: str,
-    *,
-    executable: str | None = None,
-    headed: bool = False,
-    progress: Callable[[str], None] | None = None,
-) -> tuple[CrawlResult, date]:
-    """The whole check against the embedded demo store, signed in with the public demo
-    account (OTP included), on a free port of 127.0.0.1; the store stops afterwards."""
-    today = date.today()
-    with DemoStore(marketplace) as store:
-        if progress is not None:
-            progress(f"demo store for {marketplace} at {store.base_url}")
-        target = Target(
-            account="demo",
-            marketplace=marketplace,
-            base_url=store.base_url,
-            credentials=lambda: Credentials(DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET),
-            store=None,
-        )
-        with open_browser(executable, headed=headed) as browser:
-            result = read_orders(
-                target,
-                browser,
-                options=CrawlOptions(delay_seconds=0.2),
-                headed=headed,
-                today=today,
-                progress=progress,
-            )
-    return result, today

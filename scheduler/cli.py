@@ -14,12 +14,7 @@ from typing import Any
 
 import click
 
-from scheduler import report
-from scheduler.accounts import check_account, sign_in_account, validate_totp_secret
-from scheduler.check import run_demo
-from scheduler.config import Account, load_config, save_account
-from scraper.credentials import Credentials
-from scraper.demo.cli import main as store_main
+from scheduler import cli_setup, cli_watch, report
 from scraper.errors import CancelwatchError
 from scraper.inputs import read_page
 from scraper.markup import MatchLog, marketplaces
@@ -107,113 +102,13 @@ def doctor(file: Path, marketplace: str | None, as_json: bool) -> None:
         sys.exit(EXIT_ATTENTION)
 
 
-@cli.command()
-@click.option(
-    "--marketplace",
-    "-m",
-    type=click.Choice(marketplaces()),
-    default="amazon.co.jp",
-    show_default=True,
-    help="Which site the demo store plays.",
-)
-@click.option("--json", "as_json", is_flag=True, help="The open orders as JSON.")
-@click.option("--headed", is_flag=True, help="Show the browser window.")
-def demo(marketplace: str, as_json: bool, headed: bool) -> None:
-    """Run a whole check against the embedded demo store: no Amazon account needed."""
-    cfg = load_config()
-    with report.progress_display() as progress:
-        result, today = run_demo(
-            marketplace, executable=cfg.browser.executable, headed=headed, progress=progress
-        )
-    _print_checks([report.check_json("demo", marketplace, result, today)], as_json)
-
-
-@cli.command()
-@click.option("--account", "-a", help="The account to check (default: every account).")
-@click.option("--json", "as_json", is_flag=True, help="The open orders as JSON.")
-@click.option("--headed", is_flag=True, help="Show the browser, e.g. to answer a CAPTCHA.")
-def check(account: str | None, as_json: bool, headed: bool) -> None:
-    """Sign in (or reuse the session), read the order history, show the open orders."""
-    cfg = load_config()
-    accounts = [cfg.account(account)] if account else list(cfg.accounts.values())
-    if not accounts:
-        cfg.account(None)  # raises with what to do
-    summaries = []
-    with report.progress_display() as progress:
-        for acc in accounts:
-            result, today = check_account(acc, cfg, headed=headed, progress=progress)
-            summaries.append(report.check_json(acc.name, acc.marketplace, result, today))
-    _print_checks(summaries, as_json)
-
-
-@cli.command()
-@click.option("--account", "-a", default="default", show_default=True)
-@click.option(
-    "--marketplace",
-    "-m",
-    type=click.Choice(marketplaces()),
-    default=None,
-    help="The site (default: the account's, or amazon.co.jp for a new one).",
-)
-@click.option("--base-url", help="Sign in elsewhere than the marketplace's site (the demo store).")
-@click.option("--headed", is_flag=True, help="Sign in in a visible browser (CAPTCHA, no TOTP).")
-def login(account: str, marketplace: str | None, base_url: str | None, headed: bool) -> None:
-    """Store email, password and TOTP secret in the OS keyring, then sign in once."""
-    cfg = load_config()
-    known = cfg.accounts.get(account)
-    acc = Account(
-        name=account,
-        marketplace=marketplace or (known.marketplace if known else "amazon.co.jp"),
-        base_url=base_url or (known.base_url if known else None),
-    )
-    creds = _prompt_credentials()
-    signed = sign_in_account(acc, cfg, creds, headed=headed)
-    path = save_account(acc)
-    click.echo(
-        f"signed in to {acc.marketplace} as {creds.email}; account {acc.name!r} saved in {path}"
-    )
-    click.echo(f"{signed.pages_read} page read; run `cancelwatch check --account {acc.name}`")
-
-
-def _prompt_credentials() -> Credentials:
-    email = click.prompt("Amazon email or phone").strip()
-    password = click.prompt("Password", hide_input=True)
-    totp = click.prompt(
-        "TOTP secret of your authenticator app (blank if none)",
-        default="",
-        show_default=False,
-        hide_input=True,
-    ).replace(" ", "")
-    if totp:
-        validate_totp_secret(totp)
-    return Credentials(email, password, totp or None)
-
-
-@cli.command(
-    "demo-store",
-    context_settings={"ignore_unknown_options": True, "help_option_names": []},
-    add_help_option=False,
-)
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def demo_store(args: tuple[str, ...]) -> None:
-    """Run the embedded demo store on its own (--help for its options)."""
-    code = store_main(list(args))
-    if code:
-        sys.exit(code)
-
-
-def _print_checks(summaries: list[dict[str, Any]], as_json: bool) -> None:
-    if as_json:
-        payload: Any = summaries if len(summaries) > 1 else summaries[0]
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-    else:
-        for summary in summaries:
-            report.print_check(summary)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
     sys.exit(run(cli, argv))
+
+
+for _command in (*cli_watch.COMMANDS, *cli_setup.COMMANDS):
+    cli.add_command(_command)
 
 
 def run(command: Callable[..., Any], argv: list[str] | None) -> int:

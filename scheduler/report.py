@@ -5,17 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from scraper.crawl import CrawlResult, default_is_open
 from scraper.markup import MatchLog, load_selectors
 from scraper.model import ParsedPage, to_json
 
-_console = Console(highlight=False, soft_wrap=True)
+def _make_console() -> Console:
+    """A terminal's own width; 140 columns when piped, so order ids are never cut."""
+    console = Console(highlight=False)
+    return console if console.is_terminal else Console(highlight=False, width=140)
+
+
+_console = _make_console()
 
 
 def page_json(file: str, page: ParsedPage) -> dict[str, Any]:
@@ -147,61 +151,6 @@ def print_doctor(
     _console.print(table)
     if failure is not None:
         _console.print(f"[red]error:[/red] {failure}")
-
-
-def check_json(account: str, marketplace: str, result: CrawlResult, today: date) -> dict[str, Any]:
-    is_open = default_is_open(today)
-    return {
-        "account": account,
-        "marketplace": marketplace,
-        "open_orders": [
-            {**to_json(o), "tracking": [to_json(t) for t in result.tracking.get(o.id, [])]}
-            for o in result.orders
-            if is_open(o)
-        ],
-        "orders_read": len(result.orders),
-        "pages_read": result.pages_read,
-        "signed_in": result.signed_in,
-        "warnings": list(result.warnings),
-    }
-
-
-def print_check(summary: dict[str, Any]) -> None:
-    orders = summary["open_orders"]
-    _console.print(
-        f"[bold]{summary['account']}[/bold] ({summary['marketplace']}): "
-        f"{len(orders)} open of {summary['orders_read']} orders read "
-        f"on {summary['pages_read']} pages"
-    )
-    if orders:
-        table = Table(pad_edge=False)
-        for column in ("order", "placed", "status", "cancel"):
-            table.add_column(column, no_wrap=True)
-        table.add_column("notes")
-        for order in orders:
-            table.add_row(
-                order["id"],
-                order["placed_on"] or "—",
-                order["status"],
-                _CANCEL_WORDS[order["cancellable"]],
-                _open_notes(order),
-            )
-        _console.print(table)
-    for warning in summary["warnings"]:
-        _console.print(f"  [yellow]warning:[/yellow] {warning}")
-
-
-_CANCEL_WORDS = {"yes": "can cancel", "request": "request only", "no": "no"}
-
-
-def _open_notes(order: dict[str, Any]) -> str:
-    notes = [_notes(order)] if _notes(order) else []
-    pre = order["preorder"]
-    if pre and pre.get("cancel_deadline"):
-        notes.append(f"cancel by {pre['cancel_deadline']}")
-    for tracking in order["tracking"]:
-        notes.append(f"{tracking['carrier'] or '?'} {tracking['tracking_id'] or ''}".strip())
-    return "; ".join(notes)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from playwright.sync_api import Page
 
 from scraper.errors import AmazonUnavailable, SelectorFailure, SignInNeeded
 from scraper.markup import Selectors
-from scraper.model import Order, OrderStatus, PageKind, ParsedPage, Tracking
+from scraper.model import Cancellability, Order, OrderStatus, PageKind, ParsedPage, Tracking
 from scraper.parse import PageSelectorFailure, parse_page
 
 log = logging.getLogger(__name__)
@@ -240,7 +240,7 @@ class Crawl:
     def _enrich(self, order: Order, is_open: Callable[[Order], bool]) -> Order:
         if not is_open(order):
             return order
-        if order.preorder is not None and order.details_url and _needs_details(order):
+        if order.details_url and _needs_details(order):
             order = self._with_details(order)
         if order.status in _MOVING:
             self._read_tracking(order)
@@ -251,7 +251,11 @@ class Crawl:
         if page is None or not page.orders:
             return order
         details = page.orders[0]
-        return replace(order, preorder=details.preorder or order.preorder)
+        return replace(
+            order,
+            preorder=details.preorder or order.preorder,
+            items=details.items or order.items,
+        )
 
     def _read_tracking(self, order: Order) -> None:
         for shipment in order.shipments:
@@ -293,8 +297,13 @@ def _check_complete(page: ParsedPage, seen_before: int) -> None:
 
 
 def _needs_details(order: Order) -> bool:
+    """A pre-order's deadline, and who sells a cancellable order (a seller's window is
+    minutes long), are printed on the details page only."""
     pre = order.preorder
-    return pre is not None and (pre.release_date is None or pre.cancel_deadline is None)
+    if pre is not None and (pre.release_date is None or pre.cancel_deadline is None):
+        return True
+    unknown_seller = not any(item.seller for item in order.items)
+    return order.cancellable is Cancellability.YES and not order.digital and unknown_seller
 
 
 def _all_closed_before(

@@ -139,3 +139,64 @@ def to_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: to_json(v) for k, v in value.items()}
     return value
+
+
+def order_from_json(data: dict[str, Any]) -> Order:
+    """The inverse of `to_json` for an Order, for orders kept in the database."""
+    pre = data.get("preorder")
+    return Order(
+        id=data["id"],
+        placed_on=_day(data.get("placed_on")),
+        total=Decimal(data["total"]) if data.get("total") is not None else None,
+        currency=data.get("currency"),
+        status=OrderStatus(data.get("status", "unknown")),
+        cancellable=Cancellability(data.get("cancellable", "no")),
+        cancel_url=data.get("cancel_url"),
+        digital=bool(data.get("digital")),
+        preorder=PreOrder(_day(pre.get("release_date")), _day(pre.get("cancel_deadline")))
+        if pre is not None
+        else None,
+        left_at_door=data.get("left_at_door"),
+        return_until=_day(data.get("return_until")),
+        shipments=tuple(_shipment(s) for s in data.get("shipments", ())),
+        items=tuple(_item(i) for i in data.get("items", ())),
+        details_url=data.get("details_url"),
+    )
+
+
+def tracking_from_json(data: dict[str, Any]) -> Tracking:
+    return Tracking(
+        carrier=data.get("carrier"),
+        tracking_id=data.get("tracking_id"),
+        status=OrderStatus(data.get("status", "unknown")),
+        status_text=data.get("status_text"),
+        carrier_printed=data.get("carrier_printed"),
+        tracking_url=data.get("tracking_url"),
+        left_at_door=data.get("left_at_door"),
+        warnings=tuple(data.get("warnings", ())),
+    )
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _shipment(data: dict[str, Any]) -> Shipment:
+    return Shipment(
+        status=OrderStatus(data.get("status", "unknown")),
+        status_text=data.get("status_text"),
+        tracking_url=data.get("tracking_url"),
+        delivered_on=_day(data.get("delivered_on")),
+        expected_on=_day(data.get("expected_on")),
+        items=tuple(_item(i) for i in data.get("items", ())),
+    )
+
+
+def _item(data: dict[str, Any]) -> Item:
+    return Item(
+        title=data.get("title"),
+        url=data.get("url"),
+        seller=data.get("seller"),
+        asin=data.get("asin"),
+        quantity=data.get("quantity"),
+    )

@@ -42,19 +42,32 @@ def demo_store():
         assert [r for r in store.requests if r.mutating] == []
 
 
-def test_demo_prints_the_open_orders_with_their_cancellability(home):
+def test_demo_shows_each_window_and_sends_the_first_alerts(home):
     code, out, err = cancelwatch("demo", "--json")
     assert code == 0, err
     summary = json.loads(out)
     assert summary["account"] == "demo" and summary["marketplace"] == "amazon.co.jp"
     assert summary["signed_in"] is True
-    cancellable = [o["cancellable"] for o in summary["open_orders"]]
-    # A fresh store: the seller order is inside its 5 minutes, beside the pending order
-    # and the pre-order; the rest can no longer be cancelled.
-    assert cancellable.count("yes") == 3
-    assert set(cancellable) == {"yes", "no"}
-    pre = [o for o in summary["open_orders"] if o["preorder"]]
-    assert pre and pre[0]["preorder"]["cancel_deadline"] is not None
+    windows = {
+        o["id"]: (o["cancellable"], o["window"], o["return_window"]) for o in summary["open_orders"]
+    }
+    by_known = sorted((c, w["state"], w["known"]) for c, w, _ in windows.values())
+    assert by_known == [
+        ("no", "closed", "unknown"),  # delivered: only the return window is left
+        ("no", "closed", "unknown"),
+        ("no", "open", "rule"),  # the Kindle book: refund within 7 days, by rule
+        ("yes", "open", "page"),  # the pre-order: its deadline is on the details page
+        ("yes", "open", "rule"),  # the seller order: 5 minutes, by rule
+        ("yes", "open", "unknown"),  # until Amazon starts preparing the shipment
+    ]
+    seller = next(w for c, w, _ in windows.values() if c == "yes" and w["known"] == "rule")
+    assert 0 < seller["seconds_left"] <= 5 * 60
+    returns = [r for _, w, r in windows.values() if w["state"] == "closed"]
+    assert all(r["state"] == "open" and r["known"] == "page" for r in returns)
+    sent = sorted(a["kind"] for a in summary["alerts_sent"])
+    assert sent == ["cancel_closing", "cancel_open"]
+    # No desktop here: the notices went to the console, never lost.
+    assert "[cancelwatch]" in err and "can still be cancelled" in err
     assert "demo store for amazon.co.jp at http://127.0.0.1:" in err
 
 
@@ -69,10 +82,18 @@ def test_login_then_check_reuses_the_session(home, demo_store):
     account = load_config().accounts["shop"]
     assert (account.marketplace, account.base_url) == ("amazon.co.jp", demo_store.base_url)
     code, out, err = cancelwatch("check", "--account", "shop", "--json")
-    assert code == 0, err
+    assert code == 1, err  # alerts went out: something needs the user
     summary = json.loads(out)
     assert summary["signed_in"] is False
-    assert summary["open_orders"]
+    assert summary["open_orders"] and summary["alerts_sent"]
+    code, out, err = cancelwatch("check", "--account", "shop", "--json")
+    assert code == 0, err  # the same alerts are never sent twice
+    assert json.loads(out)["alerts_sent"] == []
+    code, out, _ = cancelwatch("status", "--json")
+    assert code == 0
+    status = json.loads(out)
+    assert status["last_checks"][0]["result"] == "ok"
+    assert {o["id"] for o in status["open_orders"]} == {o["id"] for o in summary["open_orders"]}
 
 
 def test_login_rejects_a_totp_secret_that_is_not_base32(home, demo_store):

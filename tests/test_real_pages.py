@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from scraper.model import Cancellability, OrderStatus, PageKind
+from scraper.model import Cancellability, OrderStatus, PageKind, order_from_json, to_json
 from tests.pages import REAL, parse_file
 
 ORDERS = REAL / "orders"
@@ -216,3 +216,12 @@ def test_auth_and_error_page_kinds(path, kind, step):
 )
 def test_marketplace_is_detected_from_the_page(path):
     assert parse_file(REAL / path).marketplace == "amazon.com"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["order-history-2024-0.html", "order-history-amazon-store.html", "order-history-2010-10.html"],
+)
+def test_orders_survive_the_round_trip_through_json(name):
+    for order in parse_file(ORDERS / name).orders:
+        assert order_from_json(to_json(order)) == order

@@ -1,0 +1,435 @@
+"""Notifications, for real: a private D-Bus session bus with a mocked notification service,
+a bus that is not there, Apprise channels against a local HTTP server."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from dbusmock.testcase import BusType, PrivateDBus
+
+from scheduler import notify
+from scheduler.notify import Delivery, Notice, Notifier, Urgency, default_lang, urgency_for
+
+if TYPE_CHECKING:
+    from tests.notify_helpers import ActionNotificationServer, MockedNotifications
+
+pytest_plugins = ("dbusmock.pytest_fixtures", "tests.notify_helpers")
+
+ORDER_URL = "https://www.amazon.co.jp/gp/your-account/order-details?orderID=249-4829175-3061842"
+
+NOTICE = Notice(
+    title="Cancel window closes in 30 min",
+    body="Order 249-4829175-3061842 can be cancelled until 14:00.",
+    url=ORDER_URL,
+    urgency=Urgency.CRITICAL,
+    key="249-4829175-3061842:cancel:30m",
+)
+
+
+@pytest.fixture
+def no_user_bus(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No session bus anywhere: no address, no $XDG_RUNTIME_DIR, an empty /run/user."""
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    run_user = tmp_path / "run-user"
+    run_user.mkdir()
+    monkeypatch.setattr(notify, "RUN_USER_DIR", run_user)
+    return run_user
+
+
+@pytest.fixture
+def dead_socket(tmp_path: Path) -> Path:
+    """A socket file nobody listens on (a session bus that went away)."""
+    path = tmp_path / "bus"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.bind(str(path))
+    return path
+
+
+# --- Through the session bus -------------------------------------------------------------
+
+
+def test_a_notice_reaches_the_notification_service(
+    notification_daemon: MockedNotifications,
+) -> None:
+    console = io.StringIO()
+    with Notifier(console=console) as notifier:
+        assert notifier.desktop_available()
+        delivery = notifier.send(NOTICE)
+
+    assert delivery == Delivery(channels=("desktop",), desktop=True, errors=())
+    assert console.getvalue() == ""  # shown on the desktop: not repeated on the console
+    [call] = notification_daemon.calls()
+    assert call.app_name == "cancelwatch"
+    assert call.summary == NOTICE.title
+    assert call.body == NOTICE.body
+    assert list(call.buttons.values()) == ["Open order"]
+    assert "default" in call.actions  # clicking the notification opens the order too
+    assert call.urgency == 2  # critical
+
+
+def test_urgency_hint_and_one_connection_for_many_notices(
+    notification_daemon: MockedNotifications,
+) -> None:
+    with Notifier(console=io.StringIO()) as notifier:
+        for urgency in (Urgency.LOW, Urgency.NORMAL, Urgency.CRITICAL):
+            notice = Notice(f"{urgency} alert", "body", urgency=urgency)
+            assert notifier.send(notice).desktop
+
+    calls = notification_daemon.calls()
+    assert [(c.summary, c.urgency) for c in calls] == [
+        ("low alert", 0),
+        ("normal alert", 1),
+        ("critical alert", 2),
+    ]
+    assert all(c.buttons == {} for c in calls)  # no order page, no button
+
+
+def test_japanese_button_and_text(notification_daemon: MockedNotifications) -> None:
+    notice = Notice(
+        title="キャンセル期限まで残り3時間",
+        body="注文番号 249-6615023-9470318 は 18:00 までキャンセルできます。",
+        url=ORDER_URL,
+        urgency=urgency_for(timedelta(hours=3)),
+    )
+    with Notifier(lang="ja", app_name="cancelwatch", console=io.StringIO()) as notifier:
+        assert notifier.send(notice).desktop
+
+    [call] = notification_daemon.calls()
+    assert call.summary == notice.title
+    assert call.body == notice.body
+    assert list(call.buttons.values()) == ["注文を表示"]
+    assert call.urgency == 1
+
+
+def test_the_button_and_a_click_open_the_order_page(
+    action_notification_server: ActionNotificationServer,
+) -> None:
+    server = action_notification_server
+    opened: list[str] = []
+    pressed = threading.Event()
+
+    def open_url(url: str) -> bool:
+        opened.append(url)
+        pressed.set()
+        return True
+
+    with Notifier(open_url=open_url, console=io.StringIO()) as notifier:
+        assert notifier.send(NOTICE).desktop
+        call = server.wait_for_notify()
+        [(button_key, label)] = call.buttons.items()
+        assert label == "Open order"
+
+        server.invoke(call.replaces_id, button_key)
+        assert pressed.wait(5), "the button did not open the order page"
+        assert opened == [ORDER_URL]
+
+        pressed.clear()
+        assert notifier.send(NOTICE).desktop
+        second = server.calls[-1]
+        server.invoke(second.replaces_id, "default")
+        assert pressed.wait(5), "clicking the notification did not open the order page"
+        assert opened == [ORDER_URL, ORDER_URL]
+
+
+def test_a_bus_found_at_the_standard_user_socket(
+    notification_daemon: MockedNotifications, no_user_bus: Path
+) -> None:
+    """A background job without DBUS_SESSION_BUS_ADDRESS finds /run/user/$UID/bus."""
+    bus_socket = notification_daemon.address.removeprefix("unix:path=")
+    user_dir = no_user_bus / str(os.getuid())
+    user_dir.mkdir()
+    (user_dir / "bus").symlink_to(bus_socket)
+
+    with Notifier(console=io.StringIO()) as notifier:
+        assert notifier.send(NOTICE).desktop
+    assert os.environ["DBUS_SESSION_BUS_ADDRESS"] == f"unix:path={user_dir / 'bus'}"
+    assert [c.summary for c in notification_daemon.calls()] == [NOTICE.title]
+
+
+def test_the_session_changing_under_a_long_lived_notifier(
+    notification_daemon: MockedNotifications,
+    dead_socket: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    console = io.StringIO()
+    with Notifier(console=console) as notifier:
+        assert notifier.send(Notice("first", "b")).desktop
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={dead_socket}")
+        assert not notifier.send(Notice("second", "b")).desktop
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", notification_daemon.address)
+        assert notifier.send(Notice("third", "b")).desktop
+
+    assert [c.summary for c in notification_daemon.calls()] == ["first", "third"]
+    assert "second" in console.getvalue()
+
+
+def test_a_one_shot_process_sends_and_exits_cleanly(
+    notification_daemon: MockedNotifications,
+) -> None:
+    """`cancelwatch check` sends and exits: no warning about a socket or loop left open."""
+    script = (
+        "from scheduler.notify import Notice, Notifier\n"
+        "delivery = Notifier().send(Notice('From a subprocess', 'body', url='https://e.test/'))\n"
+        "print(delivery.channels)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        cwd=Path(__file__).parent.parent,
+        env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": notification_daemon.address},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "('desktop',)\n"
+    assert result.stderr == ""
+    assert [c.summary for c in notification_daemon.calls()] == ["From a subprocess"]
+
+
+# --- No desktop: the console and the log ------------------------------------------------
+
+
+def assert_on_console(delivery: Delivery, console: io.StringIO, reason: str) -> None:
+    assert delivery.desktop is False
+    assert delivery.channels == ("console",)
+    [error] = delivery.errors
+    assert error.startswith("desktop: ")
+    assert reason in error
+    text = console.getvalue()
+    assert NOTICE.title in text
+    assert NOTICE.body in text
+    assert f"Open order: {ORDER_URL}" in text
+
+
+def test_a_dead_bus_falls_back_to_the_console(
+    dead_socket: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={dead_socket}")
+    console = io.StringIO()
+    caplog.set_level(logging.INFO, logger="scheduler.notify")
+    with Notifier(console=console) as notifier:
+        assert not notifier.desktop_available()
+        delivery = notifier.send(NOTICE)
+
+    assert_on_console(delivery, console, "unreachable")
+    assert "desktop notification not shown" in caplog.text
+    assert NOTICE.title in caplog.text  # and in the log
+
+
+def test_a_missing_socket_falls_back_to_the_console(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'nothing-here'}")
+    console = io.StringIO()
+    with Notifier(console=console) as notifier:
+        assert_on_console(notifier.send(NOTICE), console, "unreachable")
+
+
+def test_no_bus_address_and_no_user_socket(no_user_bus: Path) -> None:
+    console = io.StringIO()
+    with Notifier(console=console) as notifier:
+        assert not notifier.desktop_available()
+        assert_on_console(notifier.send(NOTICE), console, "no D-Bus session bus")
+    assert "DBUS_SESSION_BUS_ADDRESS" not in os.environ
+
+
+def test_a_bus_without_a_notification_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)  # PrivateDBus sets it
+    with PrivateDBus(BusType.SESSION) as empty_bus:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", empty_bus.address)
+        console = io.StringIO()
+        with Notifier(console=console) as notifier:
+            assert not notifier.desktop_available()
+            assert_on_console(notifier.send(NOTICE), console, "no org.freedesktop.Notifications")
+
+
+def test_desktop_off_goes_to_the_console_only() -> None:
+    console = io.StringIO()
+    notifier = Notifier(desktop=False, console=console)
+    assert not notifier.desktop_available()
+    assert notifier.send(NOTICE) == Delivery(channels=("console",), desktop=False, errors=())
+    assert console.getvalue() == (
+        "[cancelwatch] Urgent: Cancel window closes in 30 min\n"
+        "    Order 249-4829175-3061842 can be cancelled until 14:00.\n"
+        f"    Open order: {ORDER_URL}\n"
+    )
+
+
+def test_japanese_console_text() -> None:
+    console = io.StringIO()
+    notice = Notice("発送されました", "追跡番号 1234-5678-9012\nヤマト運輸", url=ORDER_URL)
+    Notifier(desktop=False, lang="ja", console=console).send(notice)
+    assert console.getvalue() == (
+        "[cancelwatch] お知らせ: 発送されました\n"
+        "    追跡番号 1234-5678-9012\n"
+        "    ヤマト運輸\n"
+        f"    注文を表示: {ORDER_URL}\n"
+    )
+
+
+def test_a_broken_console_leaves_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    console = io.StringIO()
+    console.close()
+    caplog.set_level(logging.INFO, logger="scheduler.notify")
+    delivery = Notifier(desktop=False, console=console).send(NOTICE)
+    assert delivery.channels == ("log",)
+    [record] = [r for r in caplog.records if NOTICE.body in r.getMessage()]
+    assert record.levelno == logging.WARNING
+
+
+def test_console_defaults_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    Notifier(desktop=False).send(NOTICE)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert NOTICE.title in captured.err
+
+
+# --- Apprise channels ---------------------------------------------------------------------
+
+
+class Hook:
+    """A local HTTP endpoint standing in for a webhook service."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, str, bytes]] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                hook.received.append(
+                    (self.path, self.headers.get("Content-Type", ""), self.rfile.read(length))
+                )
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+
+@pytest.fixture
+def hook() -> Iterator[Hook]:
+    hook = Hook()
+    hook.thread.start()
+    try:
+        yield hook
+    finally:
+        hook.server.shutdown()
+        hook.server.server_close()
+        hook.thread.join(5)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+SECRET = "s3cr3t-webhook-token"
+
+
+def test_an_apprise_channel_receives_title_and_body(hook: Hook) -> None:
+    url = f"json://127.0.0.1:{hook.port}/hooks/{SECRET}"
+    console = io.StringIO()
+    delivery = Notifier(desktop=False, apprise_urls=[url], console=console).send(NOTICE)
+
+    assert delivery == Delivery(channels=("apprise:json", "console"), desktop=False, errors=())
+    [(path, content_type, payload)] = hook.received
+    assert path == f"/hooks/{SECRET}"
+    assert content_type.startswith("application/json")
+    message = json.loads(payload)
+    assert message["title"] == NOTICE.title
+    assert message["message"] == f"{NOTICE.body}\n{ORDER_URL}"  # no button: the link
+    assert message["type"] == "warning"  # critical
+
+
+def test_a_failing_channel_is_an_error_not_an_exception(
+    hook: Hook, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    good = f"json://127.0.0.1:{hook.port}/ok"
+    dead = f"json://127.0.0.1:{closed_port()}/hooks/{SECRET}"
+    unreadable = f"nosuchservice://{SECRET}@example.invalid"
+    console = io.StringIO()
+    notifier = Notifier(desktop=False, apprise_urls=[dead, unreadable, good], console=console)
+    delivery = notifier.send(Notice("Shipped", "Your order has shipped."))
+
+    assert delivery.channels == ("apprise:json", "console")
+    assert delivery.errors == (
+        "apprise:json: not delivered",
+        "apprise:nosuchservice: Apprise cannot read this URL",
+    )
+    assert len(hook.received) == 1
+    assert "Shipped" in console.getvalue()  # never lost
+    assert "notification channel apprise:json failed" in caplog.text
+    assert SECRET not in caplog.text  # neither our log nor apprise's names the token
+
+
+# --- Pure functions -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lead", "expected"),
+    [
+        (None, Urgency.NORMAL),
+        (timedelta(minutes=-5), Urgency.CRITICAL),
+        (timedelta(0), Urgency.CRITICAL),
+        (timedelta(minutes=30), Urgency.CRITICAL),
+        (timedelta(minutes=30, seconds=1), Urgency.NORMAL),
+        (timedelta(hours=3), Urgency.NORMAL),
+        (timedelta(hours=3, seconds=1), Urgency.LOW),
+        (timedelta(days=1), Urgency.LOW),
+    ],
+)
+def test_urgency_for(lead: timedelta | None, expected: Urgency) -> None:
+    assert urgency_for(lead) is expected
+
+
+@pytest.mark.parametrize(
+    ("config_value", "environ", "expected"),
+    [
+        ("ja", {"LANG": "en_US.UTF-8"}, "ja"),
+        ("en", {"LANG": "ja_JP.UTF-8"}, "en"),
+        ("ja_JP", {}, "ja"),
+        ("EN-us", {}, "en"),
+        (None, {"LANG": "ja_JP.UTF-8"}, "ja"),
+        ("auto", {"LANG": "ja_JP.UTF-8"}, "ja"),
+        ("", {"LANG": "ja_JP.UTF-8"}, "ja"),
+        (None, {"LC_ALL": "ja_JP.eucJP", "LANG": "en_US.UTF-8"}, "ja"),
+        (None, {"LC_ALL": "C.UTF-8", "LANG": "ja_JP.UTF-8"}, "en"),
+        (None, {"LC_MESSAGES": "ja_JP.UTF-8", "LANG": "C"}, "ja"),
+        (None, {"LANG": "C.UTF-8"}, "en"),
+        (None, {}, "en"),
+    ],
+)
+def test_default_lang(config_value: str | None, environ: dict[str, str], expected: str) -> None:
+    assert default_lang(config_value, environ) == expected
+
+
+def test_unsupported_languages_are_refused() -> None:
+    with pytest.raises(ValueError, match="'fr'"):
+        default_lang("fr", {})
+    with pytest.raises(ValueError, match="'de'"):
+        Notifier(lang="de")
