@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import binascii
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -59,6 +60,7 @@ def check_account(
     *,
     headed: bool = False,
     progress: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> Outcome:
     """One watched check of a configured account: read, assess, record, alert."""
     target = target_for(account)
@@ -75,6 +77,7 @@ def check_account(
                 today=today,
                 known_open_since=state.known_open_since(account.name, today),
                 progress=progress,
+                stop=stop,
             )
 
     check = WatchedCheck(

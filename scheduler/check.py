@@ -4,6 +4,7 @@ needed, the crawl, the session saved again, the browser closed."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ def read_orders(
     today: date | None = None,
     known_open_since: date | None = None,
     progress: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> CrawlResult:
     sel = load_selectors(target.marketplace)
     state = load_session(target.account, target.store) if target.store else None
@@ -77,6 +79,7 @@ def read_orders(
             options=options or CrawlOptions(),
             known_open_since=known_open_since,
             progress=progress,
+            stop=stop,
         )
         result = crawl.run()
         if target.store is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from scheduler import alerts as al
 from scheduler import jobs, report
 from scheduler import windows_report as wr
 from scheduler.accounts import check_account, language, notifier_for, run_demo
-from scheduler.config import Config, load_config
+from scheduler.config import Account, Config, load_config
 from scheduler.monitor import Outcome, assess_stored
 from scheduler.state import State, StoredOrder
 from scraper.errors import ConfigError, UsageError
@@ -196,20 +197,19 @@ def watch() -> None:
     if not cfg.accounts:
         cfg.account(None)
     lang = language(cfg)
+    stopping = threading.Event()
     with notifier_for(cfg) as notifier, State.open() as state:
-        scheduler = jobs.build(
-            cfg,
-            state,
-            notifier,
-            lang,
-            lambda account: _log_outcome(check_account(account, cfg, state, notifier)),
-        )
+
+        def run_check(account: Account) -> None:
+            _log_outcome(check_account(account, cfg, state, notifier, stop=stopping))
+
+        scheduler = jobs.build(cfg, state, notifier, lang, run_check)
         click.echo(
             f"cancelwatch: watching {len(cfg.accounts)} account(s), every "
             f"{cfg.watch.interval_minutes:g} min; alerts from {state.path}",
             err=True,
         )
-        jobs.run_until_stopped(scheduler)
+        jobs.run_until_stopped(scheduler, stopping)
     click.echo("cancelwatch: stopped", err=True)
 
 

@@ -87,10 +87,9 @@ def _guarded(job: Callable[[], None]) -> Callable[[], None]:
     return run
 
 
-def run_until_stopped(scheduler: BlockingScheduler) -> None:
-    """Run until SIGTERM or SIGINT, then stop cleanly: running jobs finish their
-    transaction, nothing half-written is left."""
-    stopping = threading.Event()
+def run_until_stopped(scheduler: BlockingScheduler, stopping: threading.Event) -> None:
+    """Run until SIGTERM or SIGINT, then stop cleanly: `stopping` tells a running check
+    to end at its next page, and a check ends whole or not at all (one transaction)."""
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         if not stopping.is_set():

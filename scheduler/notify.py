@@ -216,8 +216,8 @@ async def _probe_notifications(address: str) -> str | None:
 
     Returns None when it is (running, or activatable on demand), else the reason.
     """
-    from dbus_fast import Message, MessageType  # noqa: PLC0415 (lazy: see "Imports")
-    from dbus_fast.aio import MessageBus  # noqa: PLC0415 (lazy: see "Imports")
+    from dbus_fast import Message, MessageType  # noqa: PLC0415 (imported by available())
+    from dbus_fast.aio import MessageBus  # noqa: PLC0415 (imported by available())
 
     try:
         bus = await MessageBus(bus_address=address).connect()
@@ -341,6 +341,9 @@ class _Desktop:
             return "no desktop notification service on this platform"
         if backend != "DBusDesktopNotifier":
             return None  # macOS / Windows: the notification centre is always there
+        # Imported here, not on the loop: an import there would stall it.
+        import dbus_fast.aio  # noqa: F401, PLC0415 (lazy: see "Imports")
+
         address = _use_session_bus()
         if address is None:
             return (
@@ -362,6 +365,8 @@ class _Desktop:
             if self._notifier is not None and address != self._address:
                 self._close_locked()  # the session changed under us: reconnect
             self._address = address
+            import desktop_notifier  # noqa: F401, PLC0415 (lazy; and not on the loop)
+
             try:
                 dispatched = _LOOP.run(self._send(notice, button_label), SEND_TIMEOUT_S)
             except TimeoutError:
@@ -408,7 +413,7 @@ class _Desktop:
         )
 
     async def _send(self, notice: Notice, button_label: str) -> bool:
-        from desktop_notifier import DesktopNotifier  # noqa: PLC0415 (lazy: see "Imports")
+        from desktop_notifier import DesktopNotifier  # noqa: PLC0415 (imported by send())
 
         dispatched = False
 

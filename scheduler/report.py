@@ -13,6 +13,7 @@ from rich.table import Table
 from scraper.markup import MatchLog, load_selectors
 from scraper.model import ParsedPage, to_json
 
+
 def _make_console() -> Console:
     """A terminal's own width; 140 columns when piped, so order ids are never cut."""
     console = Console(highlight=False)

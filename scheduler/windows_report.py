@@ -16,6 +16,7 @@ from scheduler.state import AlertRow, CheckRow
 from scraper.markup import load_selectors
 from scraper.model import Order, to_json
 
+
 def _make_console() -> Console:
     """A terminal's own width; 140 columns when piped, so order ids are never cut."""
     console = Console(highlight=False)

@@ -9,6 +9,7 @@ for open orders that need them.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from urllib.parse import urljoin
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from scraper.errors import AmazonUnavailable, SelectorFailure, SignInNeeded
+from scraper.errors import AmazonUnavailable, CancelwatchError, SelectorFailure, SignInNeeded
 from scraper.markup import Selectors
 from scraper.model import Cancellability, Order, OrderStatus, PageKind, ParsedPage, Tracking
 from scraper.parse import PageSelectorFailure, parse_page
@@ -29,6 +30,10 @@ _LIST_KINDS = (PageKind.ORDER_LIST, PageKind.DIGITAL_ORDER)
 _MOVING = (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT)
 _BACKOFF_CAP = 60.0
 _MAX_SIGN_INS = 2
+
+
+class Stopped(CancelwatchError):
+    """The watcher is stopping; the check ends without recording anything."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ class Crawl:
     known_open_since: date | None = None
     """The oldest open order a previous check saw: read at least back to it."""
     sleep: Callable[[float], None] = time.sleep
+    stop: threading.Event | None = None
+    """Set when the watcher is asked to stop: the crawl ends at the next page, quickly."""
     progress: Callable[[str], None] | None = None
     """Told about each page as it is read, for a progress display."""
     _loads: int = 0
@@ -204,6 +211,8 @@ class Crawl:
         self.sign_in()
 
     def _goto(self, url: str) -> int | None:
+        if self.stop is not None and self.stop.is_set():
+            raise Stopped("stopped before the check finished; nothing was recorded")
         try:
             response = self.page.goto(
                 url, wait_until="domcontentloaded", timeout=self.options.timeout_seconds * 1000
@@ -217,9 +226,13 @@ class Crawl:
     def _pause(self, attempt: int) -> None:
         if self._loads == 0 and attempt == 0:
             return
-        delay = self.options.delay_seconds * (2**attempt if attempt else 1)
-        if delay > 0:
-            self.sleep(min(delay, _BACKOFF_CAP))
+        delay = min(self.options.delay_seconds * (2**attempt if attempt else 1), _BACKOFF_CAP)
+        if delay <= 0:
+            return
+        if self.stop is not None:
+            self.stop.wait(delay)
+        else:
+            self.sleep(delay)
 
     def _wait_for_cards(self) -> None:
         """Amazon renders recent order lists with JavaScript: wait for cards or a count

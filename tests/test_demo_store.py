@@ -367,6 +367,41 @@ def test_history_adds_closed_orders_behind_the_open_ones(store: DemoStore) -> No
     assert all(o.stage(store.clock.now()).status is OrderStatus.DELIVERED for o in old)
 
 
+def _open_at_start(order: DemoOrder, now: datetime) -> bool:
+    stage = order.stage(now)
+    closed = stage.status in (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
+    return not closed or stage.cancellable is not Cancellability.NO
+
+
+@pytest.mark.parametrize("marketplace", MARKETPLACES)
+@pytest.mark.parametrize("total", [5, 30, 3000])
+def test_the_benchmark_preset_has_five_open_orders_in_front(marketplace: str, total: int) -> None:
+    store = DemoStore(marketplace, clock=ManualClock(START), preset="benchmark", history=total - 5)
+    orders = store.scenario.orders
+    assert len(orders) == total
+    assert store.scenario.base_count == 5
+    opened = [o for o in orders if _open_at_start(o, START)]
+    assert [o.case for o in opened] == [
+        "seller_window",
+        "cancellable_soon",
+        "preparing",
+        "shipped_1",
+        "preorder",
+    ]
+    # Newest first, the open ones in front, every closed one older than every open one.
+    assert orders[:5] == tuple(opened)
+    assert [o.placed_at for o in orders] == sorted((o.placed_at for o in orders), reverse=True)
+    assert {o.case for o in orders[5:]} <= {"history"}
+    # The open orders are the full scenario's, with the same ids.
+    full = DemoStore(marketplace, clock=ManualClock(START)).scenario
+    assert all(full.find(o.id) == o for o in opened)
+
+
+def test_an_unknown_preset_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown scenario preset 'tiny'"):
+        DemoStore("amazon.co.jp", preset="tiny")  # type: ignore[arg-type]
+
+
 def test_searching_a_digital_order_id_lands_on_it(store: DemoStore, client: Client) -> None:
     kindle = store.scenario.by_case("kindle")
     page = client.parse(f"/your-orders/search?search={kindle.id}")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 from scraper.carriers import Carrier
 from scraper.demo import tracking_numbers
@@ -25,6 +26,15 @@ RETURN_DAYS = 30
 # Old closed orders sit behind the open ones, one every so often, back from this age.
 _HISTORY_START = timedelta(days=40)
 _HISTORY_STEP = timedelta(hours=18)
+
+Preset = Literal["full", "benchmark"]
+"""Which orders a scenario starts from, before `history` adds old ones behind them:
+"full", every DOMAIN.md case; "benchmark", only `BENCHMARK_CASES`."""
+PRESETS: tuple[Preset, ...] = ("full", "benchmark")
+BENCHMARK_CASES = ("seller_window", "cancellable_soon", "preparing", "shipped_1", "preorder")
+"""The benchmark preset's orders, all of them open: a long history with the same few open
+orders in front, so that a check's cost can be compared across history lengths. With
+`history=n` it holds 5 + n orders, every one after the first 5 closed."""
 
 YES, NO, REQUEST = Cancellability.YES, Cancellability.NO, Cancellability.REQUEST
 S = OrderStatus
@@ -396,9 +406,18 @@ class _Builder:
         )
 
 
-def build_scenario(marketplace: str, start: datetime, history: int = 0) -> Scenario:
+def build_scenario(
+    marketplace: str, start: datetime, history: int = 0, preset: Preset = "full"
+) -> Scenario:
     """Every DOMAIN.md case for `marketplace`, relative to `start`, plus `history` old
-    delivered orders behind them."""
+    delivered orders behind them.
+
+    With `preset="benchmark"`, only the 5 open orders of `BENCHMARK_CASES` (each with the
+    same id as in the full scenario), then the `history` old delivered ones, the newest of
+    them 40 days old: 5 + `history` orders, exactly 5 of them open.
+    """
+    if preset not in PRESETS:
+        raise ValueError(f"unknown scenario preset {preset!r}; choose from {', '.join(PRESETS)}")
     b = _Builder(marketplace, start)
     m, h, d = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
     window = SELLER_WINDOW[marketplace]
@@ -437,6 +456,8 @@ def build_scenario(marketplace: str, start: datetime, history: int = 0) -> Scena
             cancel_deadline=release - timedelta(days=31),
         ),
     ]
+    if preset == "benchmark":
+        orders = [o for o in orders if o.case in BENCHMARK_CASES]
     base = len(orders)
     orders += [b.history(i) for i in range(history)]
     orders.sort(key=lambda o: o.placed_at, reverse=True)

@@ -24,7 +24,7 @@ from scraper.demo.faults import Fault, FaultOptions, FaultSet
 from scraper.demo.locale import locale_for
 from scraper.demo.pages import View
 from scraper.demo.routes import Routes, StoreContext, mutating_action
-from scraper.demo.scenario import Scenario, build_scenario
+from scraper.demo.scenario import Preset, Scenario, build_scenario
 
 log = logging.getLogger(__name__)
 _MAX_FORM = 64 * 1024
@@ -52,7 +52,9 @@ class LoggedRequest:
 class DemoStore:
     """An Amazon look-alike for one marketplace, with a scenario that follows `clock`.
 
-    Use as a context manager, or call start() and stop().
+    Use as a context manager, or call start() and stop(). `history` adds that many old
+    delivered orders behind the scenario's own; `preset="benchmark"` keeps only its 5 open
+    ones in front of them (see `scenario.BENCHMARK_CASES`).
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class DemoStore:
         clock: Clock | None = None,
         faults: Iterable[str | Fault] | str = (),
         history: int = 0,
+        preset: Preset = "full",
         account: DemoAccount | None = None,
         session_ttl: timedelta = timedelta(hours=12),
         fault_options: FaultOptions | None = None,
@@ -71,7 +74,7 @@ class DemoStore:
         self.locale = locale_for(marketplace)
         self.clock: Clock = clock or SystemClock()
         self.account = account or DemoAccount()
-        self.scenario: Scenario = build_scenario(marketplace, self.clock.now(), history)
+        self.scenario: Scenario = build_scenario(marketplace, self.clock.now(), history, preset)
         self.faults = FaultSet(faults)
         self.auth = Auth(self.locale, self.account, self.clock, self.faults, session_ttl)
         self.log_path = log_path
