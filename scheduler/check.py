@@ -62,7 +62,8 @@ def read_orders(
     context = new_context(
         browser,
         storage_state=state,  # type: ignore[arg-type]
-        block_resources=block_resources,
+        # A person answering a CAPTCHA or WAF puzzle needs to see its images.
+        block_resources=block_resources and not headed,
         locale="ja-JP" if sel.marketplace.language == "ja" else "en-US",
     )
     try:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
@@ -30,6 +30,7 @@ _LIST_KINDS = (PageKind.ORDER_LIST, PageKind.DIGITAL_ORDER)
 _MOVING = (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT)
 _BACKOFF_CAP = 60.0
 _MAX_SIGN_INS = 2
+_SIGN_IN_KINDS = (PageKind.SIGN_IN, PageKind.OTP, PageKind.CAPTCHA, PageKind.CHALLENGE)
 
 
 class Stopped(CancelwatchError):
@@ -159,6 +160,9 @@ class Crawl:
         if status is None or status >= 500:
             log.info("%s: %s, will retry", _short(url), status or "no answer")
             return None
+        return self._read_here(url, attempt)
+
+    def _read_here(self, url: str, attempt: int) -> ParsedPage | None:
         self._wait_for_cards()
         try:
             page = parse_page(self.page.content(), self.sel.marketplace.name)
@@ -168,6 +172,10 @@ class Crawl:
                 log.info("%s: page could not be read, will retry (cut off?)", _short(url))
                 return None
             raise
+        if page.page_kind in _SIGN_IN_KINDS:
+            self._sign_in_again()
+            # Amazon sends the browser back to the page it asked for: read it where it is.
+            return self._read_here(url, attempt) if _same_page(self.page.url, url) else None
         judged = self._judge(page, url)
         if judged is not None:
             self._year_seen += len(judged.orders)
@@ -178,9 +186,6 @@ class Crawl:
         if kind in _LIST_KINDS:
             self._just_signed_in = False
             return page
-        if kind in (PageKind.SIGN_IN, PageKind.OTP, PageKind.CAPTCHA, PageKind.CHALLENGE):
-            self._sign_in_again()
-            return None
         if kind is PageKind.ERROR:
             return None
         if kind is PageKind.EMPTY_SHELL:
@@ -338,6 +343,11 @@ def _css_of_kind(sel: Selectors, name: str) -> str:
     if spec is None:
         return ""
     return ", ".join(fb.expr for fb in spec.fallbacks if fb.kind == "css" and fb.pattern is None)
+
+
+def _same_page(here: str, wanted: str) -> bool:
+    a, b = urlsplit(here), urlsplit(wanted)
+    return (a.path, a.query) == (b.path, b.query)
 
 
 def _short(url: str) -> str:

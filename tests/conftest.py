@@ -6,6 +6,7 @@ otherwise Playwright's own Chromium or the system one (CI: Debian's /usr/bin/chr
 
 from __future__ import annotations
 
+import html
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,11 +27,19 @@ PIXEL_PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
 )
 
+CANCEL_PATH = "/progress-tracker/package/preship/cancel-items"
+
 ORDERS_PAGE = """<!doctype html><html><head><title>Your Orders</title></head><body>
+<form id="search" method="get" action="/your-orders/search">
+  <input name="search" value="lamp"><button>Search</button>
+</form>
 <div class="order-card">
   <a id="details" href="/gp/your-account/order-details?orderID=111-1">View order details</a>
   <a id="cancel" href="/progress-tracker/package/preship/cancel-items?orderID=111-1"
      >Cancel items</a>
+  <a id="details-popup" target="_blank" href="/gp/your-account/order-details?orderID=111-1"
+     >View order details in a new window</a>
+  <a id="redirect-popup" target="_blank" href="/redirect-to-cancel">Help</a>
   <form id="edit" method="post" action="/gp/css/order/edit.html">
     <input type="hidden" name="orderID" value="111-1"><button>Cancel</button>
   </form>
@@ -38,11 +47,16 @@ ORDERS_PAGE = """<!doctype html><html><head><title>Your Orders</title></head><bo
 </div></body></html>"""
 
 SIGN_IN_PAGE = """<!doctype html><html><head><title>Sign in</title></head><body>
-<form id="signin" method="post" action="/ap/signin">
+<form id="signin" method="post" action="/ap/signin{then}">
   <input name="email" value="user@example.com">
   <input type="hidden" name="openid.return_to" value="{return_to}">
   <button>Sign in</button>
+</form>
+<form id="signin-popup" method="post" action="/ap/signin" target="_blank">
+  <input name="email" value="user@example.com"><button>Sign in in a new window</button>
 </form></body></html>"""
+
+SESSION_COOKIE = "session-token=signed-in"
 
 
 @dataclass
@@ -78,9 +92,9 @@ def _handler_for(store: LocalStore) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             store.record("GET", self.path)
             if self.path.startswith("/redirect-to-cancel"):
-                self.send_response(302)
-                self.send_header("Location", "/progress-tracker/package/preship/cancel-items")
-                self.end_headers()
+                self._redirect(CANCEL_PATH + "?orderID=111-1")
+            elif self.path.startswith("/redirect-twice"):
+                self._redirect("/redirect-to-cancel")
             elif self.path.startswith("/images/"):
                 self._reply(PIXEL_PNG, "image/png")
             elif self.path.startswith("/sw.js"):
@@ -91,17 +105,42 @@ def _handler_for(store: LocalStore) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             store.record("POST", self.path)
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._reply(b"<!doctype html><title>Posted</title><p>posted</p>", "text/html")
+            if self.path.startswith("/ap/signin"):
+                # Like Amazon: the session cookie comes with the redirect after sign-in.
+                then = CANCEL_PATH if "then=cancel" in self.path else "/cookie-echo"
+                self._redirect(then, f"{SESSION_COOKIE}; Path=/; HttpOnly")
+            else:
+                self._reply(b"<!doctype html><title>Posted</title><p>posted</p>", "text/html")
 
         def _page(self) -> str:
             if self.path.startswith("/orders"):
                 return ORDERS_PAGE
+            if self.path.startswith("/cookie-echo"):
+                cookie = html.escape(self.headers.get("Cookie") or "")
+                return f"<!doctype html><title>Cookies</title><p id=cookie>{cookie}</p>"
+            if self.path.startswith("/frame-to-cancel"):
+                # Another site (localhost, not 127.0.0.1), like an ad frame on an Amazon page.
+                port = self.server.server_address[1]
+                src = f"http://localhost:{port}/redirect-to-cancel"
+                return f"<!doctype html><title>Frame</title><iframe src={src}></iframe>"
             if self.path.startswith("/ap/signin?return_to=cancel"):
-                cancel = "https://www.amazon.com/progress-tracker/package/preship/cancel-items"
-                return SIGN_IN_PAGE.format(return_to=cancel)
+                cancel = "https://www.amazon.com" + CANCEL_PATH
+                return SIGN_IN_PAGE.format(then="", return_to=cancel)
+            if self.path.startswith("/ap/signin?then=cancel"):
+                orders = "https://www.amazon.com/your-orders/orders"
+                return SIGN_IN_PAGE.format(then="?then=cancel", return_to=orders)
             if self.path.startswith("/ap/signin"):
-                return SIGN_IN_PAGE.format(return_to="https://www.amazon.com/your-orders/orders")
+                orders = "https://www.amazon.com/your-orders/orders"
+                return SIGN_IN_PAGE.format(then="", return_to=orders)
             return f"<!doctype html><title>{self.path}</title><p>page</p>"
+
+        def _redirect(self, location: str, cookie: str | None = None) -> None:
+            self.send_response(302)
+            self.send_header("Location", location)
+            if cookie is not None:
+                self.send_header("Set-Cookie", cookie)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def _reply(self, body: bytes, content_type: str) -> None:
             self.send_response(200)
