@@ -12,7 +12,7 @@ from datetime import datetime
 from scheduler.advice_text import Lang
 from scheduler.alerts import AWAY_SUMMARY, CLOSING_KINDS, lead_of
 from scheduler.config import QuietHours
-from scheduler.notify import Notice, Notifier, Urgency
+from scheduler.notify import Notice, Notifier
 from scheduler.state import AlertRow, NewAlert, State
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class _Run:
         # rather than never.
         if not self.state.claim(row.id, at=self.now):
             return
-        notice = Notice(row.title, row.body, row.url, Urgency(row.urgency.value), _key(row))
+        notice = Notice(row.title, row.body, row.url, row.urgency, _key(row))
         delivery = self.notifier.send(notice)
         channel = ",".join(delivery.channels) or "none"
         if self.state.mark_sent(row.id, at=self.now, channel=channel):

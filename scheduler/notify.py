@@ -93,6 +93,8 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
 
 
 class Urgency(StrEnum):
+    """The notification urgency levels of the freedesktop spec (and desktop-notifier)."""
+
     LOW = "low"
     NORMAL = "normal"
     CRITICAL = "critical"

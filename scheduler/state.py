@@ -42,6 +42,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
+from scheduler.notify import Urgency
 from scraper.errors import CancelwatchError
 from scraper.model import Cancellability, Order, OrderStatus, Tracking, to_json
 from scraper.paths import data_dir
@@ -62,14 +63,6 @@ class StateError(CancelwatchError):
 
 class NewerSchema(StateError):
     """state.db was written by a newer cancelwatch than this one."""
-
-
-class Urgency(StrEnum):
-    """The notification urgency levels of the freedesktop spec (and desktop-notifier)."""
-
-    LOW = "low"
-    NORMAL = "normal"
-    CRITICAL = "critical"
 
 
 class ChangeField(StrEnum):
