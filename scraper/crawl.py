@@ -23,6 +23,7 @@ from scraper.errors import AmazonUnavailable, CancelwatchError, SelectorFailure,
 from scraper.markup import Selectors
 from scraper.model import Cancellability, Order, OrderStatus, PageKind, ParsedPage, Tracking
 from scraper.parse import PageSelectorFailure, parse_page
+from scraper.redact import keep_failed_page
 
 log = logging.getLogger(__name__)
 
@@ -167,11 +168,11 @@ class Crawl:
         try:
             page = parse_page(self.page.content(), self.sel.marketplace.name)
             _check_complete(page, self._year_seen)
-        except PageSelectorFailure:
+        except PageSelectorFailure as failure:
             if attempt < self.options.retries:
                 log.info("%s: page could not be read, will retry (cut off?)", _short(url))
                 return None
-            raise
+            raise self._kept(failure) from None
         if page.page_kind in _SIGN_IN_KINDS:
             self._sign_in_again()
             # Amazon sends the browser back to the page it asked for: read it where it is.
@@ -189,17 +190,33 @@ class Crawl:
         if kind is PageKind.ERROR:
             return None
         if kind is PageKind.EMPTY_SHELL:
-            raise SelectorFailure(
-                f"the order list at {_short(url)} showed no orders and no order count within "
-                f"{self.options.render_wait_seconds:g} s; Amazon may have changed its page: "
-                "run `cancelwatch doctor` on a saved copy",
+            raise self._kept(
+                SelectorFailure(
+                    f"the order list at {_short(url)} showed no orders and no order count "
+                    f"within {self.options.render_wait_seconds:g} s; Amazon may have changed "
+                    "its page",
+                    ["order_card"],
+                )
+            )
+        raise self._kept(
+            SelectorFailure(
+                f"expected the order list at {_short(url)} but got a page of kind {kind.value}",
                 ["order_card"],
             )
-        raise SelectorFailure(
-            f"expected the order list at {_short(url)} but got a page of kind {kind.value}; "
-            "run `cancelwatch doctor` on a saved copy",
-            ["order_card"],
         )
+
+    def _kept(self, failure: SelectorFailure) -> SelectorFailure:
+        """The failure, with a copy of the page (personal data taken out) to run
+        `cancelwatch doctor` on and to attach to a bug report."""
+        try:
+            path = keep_failed_page(self.page.content(), self.sel.marketplace.name)
+        except (OSError, PlaywrightError) as exc:
+            log.warning("could not keep a copy of the page: %s", exc)
+            return failure
+        message = (
+            f"{failure}; a copy without your personal data: {path} (`cancelwatch doctor {path}`)"
+        )
+        return SelectorFailure(message, failure.fields)
 
     def _sign_in_again(self) -> None:
         """Sign in when the session is missing or expired: once at the start, and once

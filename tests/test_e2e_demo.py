@@ -6,6 +6,7 @@ read-only guard held."""
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -208,10 +209,15 @@ def test_truncated_pages_are_a_selector_failure_not_fewer_orders(make_store, bro
         _read(store, browser)
 
 
-def test_markup_drift_is_a_selector_failure(make_store, browser):
+def test_markup_drift_is_a_selector_failure_with_a_redacted_copy(make_store, browser, tmp_path):
     store = make_store(faults=["markup-drift"])
-    with pytest.raises(SelectorFailure, match="cancelwatch doctor"):
+    with pytest.raises(SelectorFailure, match="cancelwatch doctor") as caught:
         _read(store, browser)
+    (kept,) = (tmp_path / "failed-pages").glob("amazon.co.jp-*.html")
+    assert str(kept) in str(caught.value)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    sample_name = locale_for("amazon.co.jp").w("name")  # the demo shopper, 山田 太郎
+    assert sample_name not in kept.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("fault", "what"), [("captcha", "CAPTCHA"), ("waf", "security check")])
