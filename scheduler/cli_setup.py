@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from datetime import timedelta
 from typing import Any
@@ -92,12 +93,15 @@ def _config_rows(cfg: Config) -> Any:
         "alerts": cfg.alerts,
         "quiet_hours": cfg.quiet_hours,
         "notify": cfg.notify,
+        "rules": cfg.rules,
     }
     for section, value in sections.items():
         if value is None or not is_dataclass(value):
             yield section, None, "default (off)"
             continue
         for f in fields(value):
+            if section == "rules" and f.name.startswith("account_risk"):
+                continue  # set under [alerts]
             key = f"{section}.{f.name}"
             source = cfg.source if key in cfg.set_keys and cfg.source else "default"
             yield key, _plain(getattr(value, f.name)), source
@@ -108,6 +112,8 @@ def _plain(value: Any) -> Any:
         return _span(value)
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)

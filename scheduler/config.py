@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scheduler.policy import Rules, default_rules
 from scraper.crawl import CrawlOptions
 from scraper.errors import ConfigError
 from scraper.markup import marketplaces
@@ -102,6 +103,8 @@ class Config:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     quiet_hours: QuietHours | None = None
     notify: NotifySettings = field(default_factory=NotifySettings)
+    rules: Rules = field(default_factory=default_rules)
+    """The policy's rules: seller windows, Kindle days, pre-order lead and offsets."""
     source: str | None = None
     """The file this came from, or None for the defaults."""
     set_keys: frozenset[str] = frozenset()
@@ -144,7 +147,7 @@ def load_config(path: Path | None = None) -> Config:
     return _config(data, str(path))
 
 
-_SECTIONS = {"accounts", "browser", "crawl", "watch", "alerts", "quiet_hours", "notify"}
+_SECTIONS = {"accounts", "browser", "crawl", "watch", "alerts", "quiet_hours", "notify", "rules"}
 
 
 def _config(data: dict[str, Any], path: str) -> Config:
@@ -158,14 +161,16 @@ def _config(data: dict[str, Any], path: str) -> Config:
         if isinstance(table, dict)
         for key in table
     }
+    alerts = _alerts(_table(data.get("alerts", {}), path, "alerts"), path)
     return Config(
         accounts=accounts,
         browser=_section(BrowserSettings, data.get("browser", {}), path, "browser"),
         crawl=_section(CrawlOptions, data.get("crawl", {}), path, "crawl"),
         watch=_section(WatchSettings, data.get("watch", {}), path, "watch"),
-        alerts=_alerts(_table(data.get("alerts", {}), path, "alerts"), path),
+        alerts=alerts,
         quiet_hours=_quiet(data.get("quiet_hours"), path),
         notify=_notify(_table(data.get("notify", {}), path, "notify"), path),
+        rules=_rules(_table(data.get("rules", {}), path, "rules"), alerts, path),
         source=path,
         set_keys=frozenset(set_keys),
     )
@@ -189,6 +194,42 @@ def _alerts(table: dict[str, Any], path: str) -> AlertSettings:
     for key, value in counts.items():
         _check_type(value, "int", path, f"alerts.{key}")
     return AlertSettings(**leads, **counts)
+
+
+def _rules(table: dict[str, Any], alerts: AlertSettings, path: str) -> Rules:
+    """[rules]: seller windows per marketplace, Kindle refund days, how long before release
+    a pre-order's preparation starts, and per-item pre-order offsets ("release − 90 days")."""
+    _known(table, {"seller_window", "kindle_refund_days", "preorder_lead", "preorder_offsets"},
+           path, "rules")  # fmt: skip
+    base = default_rules()
+    windows = dict(base.seller_window)
+    for market, text in _table(table.get("seller_window", {}), path, "rules.seller_window").items():
+        if market not in marketplaces():
+            raise ConfigError(f"{path}: rules.seller_window.{market}: not a marketplace")
+        windows[market] = parse_duration(str(text), path, f"rules.seller_window.{market}")
+    offsets = {
+        key: parse_duration(str(text), path, f"rules.preorder_offsets.{key}")
+        for key, text in _table(
+            table.get("preorder_offsets", {}), path, "rules.preorder_offsets"
+        ).items()
+    }
+    days = table.get("kindle_refund_days", base.kindle_refund_days)
+    _check_type(days, "int", path, "rules.kindle_refund_days")
+    lead = table.get("preorder_lead")
+    try:
+        return replace(
+            base,
+            seller_window=windows,
+            kindle_refund_days=days,
+            preorder_lead=parse_duration(str(lead), path, "rules.preorder_lead")
+            if lead is not None
+            else base.preorder_lead,
+            preorder_offsets=offsets,
+            account_risk_threshold=alerts.account_risk_threshold,
+            account_risk_days=alerts.account_risk_days,
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{path}: rules: {exc}") from None
 
 
 def _quiet(table: Any, path: str) -> QuietHours | None:

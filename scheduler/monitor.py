@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
@@ -14,7 +14,7 @@ from scheduler.advice_text import Lang
 from scheduler.config import Config
 from scheduler.dispatch import Dispatched, dispatch
 from scheduler.notify import Notifier
-from scheduler.policy import Assessment, Rules, account_risk_note, assess, default_rules
+from scheduler.policy import Assessment, account_risk_note, assess
 from scheduler.state import NewAlert, Retire, State, StoredOrder
 from scraper.crawl import CrawlResult
 from scraper.errors import AmazonUnavailable, SelectorFailure, SignInNeeded
@@ -103,7 +103,7 @@ class WatchedCheck:
                 marketplace=self.marketplace,
                 timezone=market.timezone,
                 now=now,
-                rules=self._rules(),
+                rules=self.cfg.rules,
                 tracking=tracking,
                 first_seen=before.first_seen if before else now,
                 manual_deadline=self.state.manual_deadline(order.id, self.account),
@@ -135,13 +135,6 @@ class WatchedCheck:
         )
         return assessments
 
-    def _rules(self) -> Rules:
-        return replace(
-            default_rules(),
-            account_risk_threshold=self.cfg.alerts.account_risk_threshold,
-            account_risk_days=self.cfg.alerts.account_risk_days,
-        )
-
     def _note_cancellation(self, before: StoredOrder | None, order: Order, now: datetime) -> bool:
         """An order that offered "Cancel items" and is now cancelled was most likely
         cancelled by its buyer; Amazon also cancels pre-orders, so those are never assumed."""
@@ -158,7 +151,7 @@ class WatchedCheck:
     def _risk_alert(self, now: datetime) -> list[NewAlert]:
         since = now - timedelta(days=self.cfg.alerts.account_risk_days)
         done = self.state.cancellations(self.account, since)
-        note = account_risk_note(done, now, self._rules(), self.lang)
+        note = account_risk_note(done, now, self.cfg.rules, self.lang)
         if note is None:
             return []
         title = "アカウントへの注意" if self.lang == "ja" else "A note on your Amazon account"
@@ -208,11 +201,7 @@ def assess_stored(
         marketplace=stored.marketplace,
         timezone=market.timezone,
         now=now,
-        rules=replace(
-            default_rules(),
-            account_risk_threshold=cfg.alerts.account_risk_threshold,
-            account_risk_days=cfg.alerts.account_risk_days,
-        ),
+        rules=cfg.rules,
         tracking=tracking,
         first_seen=stored.first_seen,
         manual_deadline=stored.manual_deadline,

@@ -122,3 +122,48 @@ def test_save_account_keeps_the_rest_of_the_file(tmp_path):
     assert cfg.accounts["main"] == Account("main", "amazon.co.jp", "http://127.0.0.1:9")
     assert cfg.accounts["other"] == Account("other", "amazon.co.jp")
     assert cfg.crawl.delay_seconds == 3
+
+
+def test_rules_section_sets_the_policy(tmp_path):
+    path = _write(
+        tmp_path,
+        """
+[rules]
+seller_window = { "amazon.co.jp" = "10m" }
+kindle_refund_days = 5
+preorder_lead = "3d"
+preorder_offsets = { "B0SAMPLE01" = "90d", "限定版" = "60d" }
+[alerts]
+account_risk_threshold = 5
+""",
+    )
+    rules = load_config(path).rules
+    assert rules.seller_window["amazon.co.jp"] == timedelta(minutes=10)
+    assert rules.seller_window["amazon.com"] == timedelta(minutes=30)  # the default stays
+    assert rules.kindle_refund_days == 5
+    assert rules.preorder_lead == timedelta(days=3)
+    assert rules.preorder_offsets == {
+        "B0SAMPLE01": timedelta(days=90),
+        "限定版": timedelta(days=60),
+    }
+    assert rules.account_risk_threshold == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[rules]\nseller_window = { 'amazon.de' = '5m' }\n",
+            "rules.seller_window.amazon.de: not a marketplace",
+        ),
+        (
+            "[rules]\npreorder_offsets = { 'B0X' = 'soon' }\n",
+            "rules.preorder_offsets.B0X: expected a duration",
+        ),
+        ("[rules]\nkindle_refund_days = 0\n", "rules: kindle_refund_days must be at least 1"),
+        ("[rules]\nkindle_days = 7\n", "unknown key rules.kindle_days"),
+    ],
+)
+def test_bad_rules(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(_write(tmp_path, text))
