@@ -37,11 +37,12 @@ import webbrowser
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, TextIO, TypeVar
+
+from scheduler.urgency import Urgency
 
 if TYPE_CHECKING:
     from desktop_notifier import DesktopNotifier, Notification
@@ -90,14 +91,6 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "urgent": "至急",
     },
 }
-
-
-class Urgency(StrEnum):
-    """The notification urgency levels of the freedesktop spec (and desktop-notifier)."""
-
-    LOW = "low"
-    NORMAL = "normal"
-    CRITICAL = "critical"
 
 
 @dataclass(frozen=True)
