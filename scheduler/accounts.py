@@ -26,7 +26,6 @@ from scraper.credentials import (
     save_credentials,
     secret_store,
 )
-from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore
 from scraper.errors import ConfigError
 from scraper.login import rejected_marker
 from scraper.markup import load_selectors
@@ -97,6 +96,14 @@ def run_demo(
     """The whole watched check against the embedded demo store, signed in with the public
     demo account (OTP included), with a throw-away database: every run shows the demo's
     first alerts."""
+    # Imported here: the background watcher never needs the demo store's 15 MB.
+    from scraper.demo import (  # noqa: PLC0415
+        DEMO_EMAIL,
+        DEMO_PASSWORD,
+        DEMO_TOTP_SECRET,
+        DemoStore,
+    )
+
     with (
         DemoStore(marketplace) as store,
         tempfile.TemporaryDirectory(prefix="cancelwatch-demo-") as tmp,

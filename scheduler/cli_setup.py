@@ -15,7 +15,6 @@ from scheduler import service as svc
 from scheduler.accounts import sign_in_account, validate_totp_secret
 from scheduler.config import Account, Config, config_path, load_config, save_account
 from scraper.credentials import Credentials
-from scraper.demo.cli import main as store_main
 from scraper.markup import marketplaces
 
 
@@ -161,6 +160,8 @@ def service_status() -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def demo_store(args: tuple[str, ...]) -> None:
     """Run the embedded demo store on its own (--help for its options)."""
+    from scraper.demo.cli import main as store_main  # noqa: PLC0415  (not for the watcher)
+
     code = store_main(list(args))
     if code:
         sys.exit(code)
