@@ -59,9 +59,11 @@ def default_is_open(today: date) -> Callable[[Order], bool]:
     def is_open(order: Order) -> bool:
         if order.status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
             return False
-        if order.cancellable.value != "no" or order.status is not OrderStatus.DELIVERED:
-            return order.status is not OrderStatus.UNKNOWN or order.cancellable.value != "no"
-        return order.return_until is not None and order.return_until >= today
+        if order.cancellable is not Cancellability.NO:
+            return True
+        if order.status is OrderStatus.DELIVERED:
+            return order.return_until is not None and order.return_until >= today
+        return order.status is not OrderStatus.UNKNOWN
 
     return is_open
 

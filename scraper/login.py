@@ -24,9 +24,9 @@ from scraper.paths import data_dir
 
 log = logging.getLogger(__name__)
 
-_EMAIL = "input#ap_email:not([type='hidden']), input[name='email']:not([type='hidden'])"
-_PASSWORD = "input#ap_password, input[type='password']:not(.hide)"
-_OTP = "input[name='otpCode'], input[name='code']"
+_EMAIL_FIELD = "input#ap_email:not([type='hidden']), input[name='email']:not([type='hidden'])"
+_PASSWORD_FIELD = "input#ap_password, input[type='password']:not(.hide)"
+_OTP_FIELD = "input[name='otpCode'], input[name='code']"
 _SIGNED_IN = (PageKind.ORDER_LIST, PageKind.EMPTY_SHELL, PageKind.DIGITAL_ORDER)
 _MAX_STEPS = 8
 HUMAN_WAIT_MS = 10 * 60 * 1000
@@ -116,13 +116,13 @@ class SignIn:
             raise SignInNeeded(
                 f"the {self.marketplace} sign-in page has no field cancelwatch knows"
             )
-        last = _EMAIL
+        last = _EMAIL_FIELD
         if page.auth_step in ("email", "email_password"):
-            self._fill(_EMAIL, creds.email)
+            self._fill(_EMAIL_FIELD, creds.email)
         if page.auth_step in ("password", "email_password"):
-            self._fill(_PASSWORD, creds.password)
+            self._fill(_PASSWORD_FIELD, creds.password)
             self._password_sent = True
-            last = _PASSWORD
+            last = _PASSWORD_FIELD
         self._submit(last)
 
     def _otp(self, page: ParsedPage) -> None:
@@ -137,9 +137,9 @@ class SignIn:
         if not creds.totp_secret:
             self._human(PageKind.OTP)
             return
-        self._fill(_OTP, pyotp.TOTP(creds.totp_secret).now())
+        self._fill(_OTP_FIELD, pyotp.TOTP(creds.totp_secret).now())
         self._otp_sent = True
-        self._submit(_OTP)
+        self._submit(_OTP_FIELD)
 
     def _human(self, kind: PageKind) -> None:
         what = {

@@ -80,12 +80,11 @@ def systemd_analyze() -> str:
     found = shutil.which("systemd-analyze")
     if found:
         return found
-    if sys.platform.startswith("linux"):
-        pytest.fail(
-            "systemd-analyze is missing: it validates the systemd unit. On Debian/Ubuntu it "
-            "comes with the `systemd` package (`apt-get install systemd`, see .ci/setup)."
-        )
-    pytest.skip("systemd-analyze exists on Linux only")
+    # The suite runs where CI runs (Debian); a unit nobody validated is not tested.
+    pytest.fail(
+        "systemd-analyze is missing: it validates the systemd unit. On Debian/Ubuntu it "
+        "comes with the `systemd` package (`apt-get install systemd`, see .ci/setup)."
+    )
 
 
 def verify(analyzer: str, unit: Path) -> subprocess.CompletedProcess[str]:
