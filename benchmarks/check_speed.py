@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -53,7 +52,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,8 +59,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # The checkout's own code, after the line above has put it on the path.
+import procfs  # noqa: E402  (benchmarks/, beside this script)
+
 from scheduler.check import Target, open_browser, read_orders  # noqa: E402
-from scraper.browser import find_browser  # noqa: E402
 from scraper.crawl import CrawlOptions, default_is_open  # noqa: E402
 from scraper.credentials import Credentials  # noqa: E402
 from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore  # noqa: E402
@@ -119,49 +118,11 @@ def store_process(marketplace: str, total: int) -> Iterator[StoreProcess]:
 # ---- memory of a process tree, from /proc -----------------------------------------------
 
 
-def _read(path: str) -> str | None:
-    try:
-        return Path(path).read_text(encoding="ascii", errors="replace")
-    except OSError:  # the process ended between listing and reading
-        return None
-
-
-def _ppid(pid: int) -> int | None:
-    stat = _read(f"/proc/{pid}/stat")
-    if stat is None:
-        return None
-    # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-    return int(stat.rpartition(")")[2].split()[1])
-
-
-def _rollup_kib(pid: int) -> tuple[int, int]:
-    """(PSS, USS) of one process in KiB; (0, 0) if it is gone. A walk of its page tables:
-    ~1–10 ms a process for Chromium's."""
-    rollup = _read(f"/proc/{pid}/smaps_rollup")
-    pss = uss = 0
-    for line in (rollup or "").splitlines():
-        name, _, rest = line.partition(":")
-        if name == "Pss":
-            pss = int(rest.split()[0])
-        elif name in ("Private_Clean", "Private_Dirty"):
-            uss += int(rest.split()[0])
-    return pss, uss
-
-
-_PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
-
-
-def _rss_kib(pid: int) -> int:
-    """RSS of one process in KiB; 0 if it is gone. A counter: cheap."""
-    statm = _read(f"/proc/{pid}/statm")
-    return int(statm.split()[1]) * _PAGE_KIB if statm else 0
-
-
 def _kind(pid: int) -> str:
     """python (this process), driver (Playwright's node) or chromium."""
     if pid == os.getpid():
         return "python"
-    comm = (_read(f"/proc/{pid}/comm") or "").strip()
+    comm = (procfs.read(f"/proc/{pid}/comm") or "").strip()
     return "driver" if comm.startswith("node") else "chromium"
 
 
@@ -231,7 +192,7 @@ class TreeSampler:
         for gone in self._parents.keys() - pids:
             del self._parents[gone]
         for new in pids - self._parents.keys():
-            self._parents[new] = _ppid(new)
+            self._parents[new] = procfs.ppid(new)
         children: dict[int, list[int]] = {}
         for pid, parent in self._parents.items():
             if parent is not None:
@@ -248,7 +209,7 @@ class TreeSampler:
     def sample(self) -> None:
         peak = self.peak
         pids = self.tree()
-        rss = sum(_rss_kib(pid) for pid in pids)
+        rss = sum(procfs.rss_kib(pid) for pid in pids)
         peak.samples += 1
         peak.rss_kib = max(peak.rss_kib, rss)
         grown = rss > self._rss_at_pss * (1 + self.growth)
@@ -260,7 +221,7 @@ class TreeSampler:
         uss = 0
         for pid in pids:
             kind = _kind(pid)  # not cached: a child of the driver is "node" until its exec
-            pss_one, uss_one = _rollup_kib(pid)
+            pss_one, uss_one = procfs.rollup_kib(pid)
             by_kind[kind] = by_kind.get(kind, 0) + pss_one
             uss += uss_one
         pss = sum(by_kind.values())
@@ -273,16 +234,7 @@ class TreeSampler:
         """Chromium processes on the machine outside our tree: they share the binary's
         pages with ours, which lowers our PSS and USS."""
         others = self._parents.keys() - ours
-        return sum((_read(f"/proc/{pid}/comm") or "").startswith("chrom") for pid in others)
-
-
-def _cpu_wait_s() -> float | None:
-    """Seconds in which some task of the machine waited for a CPU (/proc/pressure/cpu, the
-    "some" line's total), or None without pressure stall information."""
-    pressure = _read("/proc/pressure/cpu")
-    if pressure is None or not pressure.startswith("some"):
-        return None
-    return int(pressure.split()[4].removeprefix("total=")) / 1e6
+        return sum((procfs.read(f"/proc/{pid}/comm") or "").startswith("chrom") for pid in others)
 
 
 def _cpu_s() -> float:
@@ -361,7 +313,7 @@ def one_check(
         with sampler if interval > 0 else nullcontext():
             epoch_offset = time.time() - time.perf_counter()
             load = os.getloadavg()[0]
-            cpu_before, wait_before = _cpu_s(), _cpu_wait_s()
+            cpu_before, wait_before = _cpu_s(), procfs.cpu_wait_s()
             marks["start"] = time.perf_counter()
             with open_browser(browser) as chromium:
                 marks["launched"] = time.perf_counter()
@@ -374,7 +326,7 @@ def one_check(
                 )
                 marks["read"] = time.perf_counter()
             marks["closed"] = time.perf_counter()
-            cpu, wait_after = _cpu_s() - cpu_before, _cpu_wait_s()
+            cpu, wait_after = _cpu_s() - cpu_before, procfs.cpu_wait_s()
         cpu -= sampler.peak.cpu_s  # the sampler's thread is not the check
         log = store.stop()
     is_open = default_is_open(today)
@@ -400,43 +352,12 @@ def one_check(
 # ---- report -----------------------------------------------------------------------------
 
 
-def _mib(kib: float) -> float:
-    return kib / 1024
-
-
 def _median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def _machine() -> str:
-    cpu = "unknown CPU"
-    for line in (_read("/proc/cpuinfo") or "").splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_kib = 0
-    for line in (_read("/proc/meminfo") or "").splitlines():
-        if line.startswith("MemTotal:"):
-            mem_kib = int(line.split()[1])
-    return (
-        f"{cpu}, {os.cpu_count()} logical CPUs, {mem_kib / 1024 / 1024:.0f} GiB; "
-        f"{platform.python_implementation()} {platform.python_version()}"
-    )
-
-
 def _software(browser: str | None) -> str:
-    choice = find_browser(browser)
-    try:
-        out = subprocess.run(
-            [choice.executable or "chromium", "--version"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        out = "version unknown"
-    return f"browser {choice.source} ({out}); Playwright {version('playwright')}"
+    return procfs.browser_line(browser)
 
 
 def report(runs: list[Run], sizes: list[int], repeat: int) -> None:
@@ -468,16 +389,16 @@ def report(runs: list[Run], sizes: list[int], repeat: int) -> None:
             cell = {
                 "wall_s": _median(walls),
                 "cpu_s": _median([r.cpu_s for r in group]),
-                "pss_mib": _mib(_median([r.peak.pss_kib for r in group])),
-                "uss_mib": _mib(_median([r.peak.uss_kib for r in group])),
-                "rss_mib": _mib(_median([r.peak.rss_kib for r in group])),
+                "pss_mib": procfs.mib(_median([r.peak.pss_kib for r in group])),
+                "uss_mib": procfs.mib(_median([r.peak.uss_kib for r in group])),
+                "rss_mib": procfs.mib(_median([r.peak.rss_kib for r in group])),
                 **{k: _median([r.phases_s[k] for r in group]) for k in group[0].phases_s},
             }
             medians[f"{total}/{mode}"] = cell
             known = [r.cpu_wait for r in group if r.cpu_wait is not None]
             waits = _median(known) if known else None
             kinds = "/".join(
-                f"{_mib(_median([r.peak.by_kind_kib.get(k, 0) for r in group])):.0f}"
+                f"{procfs.mib(_median([r.peak.by_kind_kib.get(k, 0) for r in group])):.0f}"
                 for k in ("python", "driver", "chromium")
             )
             print(
@@ -583,7 +504,7 @@ def main(argv: list[str] | None = None) -> int:
         print("this benchmark reads /proc/PID/smaps_rollup: it needs Linux 4.14 or later")
         return 2
 
-    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {_machine()}")
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {procfs.machine()}")
     print(_software(args.browser))
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     interval = args.sample_ms / 1000
@@ -600,8 +521,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"round {round_ + 1}: {total:,} orders, blocking "
                     f"{'on' if blocking else 'off'}: {run.wall_s:.2f} s, "
-                    f"peak PSS {_mib(run.peak.pss_kib):.0f} MiB, USS "
-                    f"{_mib(run.peak.uss_kib):.0f} MiB ({run.peak.other_browsers} other "
+                    f"peak PSS {procfs.mib(run.peak.pss_kib):.0f} MiB, USS "
+                    f"{procfs.mib(run.peak.uss_kib):.0f} MiB ({run.peak.other_browsers} other "
                     f"Chromium), {run.pages_read} pages, "
                     f"{run.orders_read} orders ({run.open_read} open), "
                     f"{run.requests} requests; load {run.load:.1f}, CPU wait "

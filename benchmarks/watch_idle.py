@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -62,7 +61,8 @@ if str(ROOT) not in sys.path:
 
 # The checkout's own code, after the line above has put it on the path. Only this script
 # and the store's process import it; the watcher is measured in a process of its own.
-from scraper.browser import find_browser  # noqa: E402
+import procfs  # noqa: E402  (benchmarks/, beside this script)
+
 from scraper.demo import DemoStore  # noqa: E402
 
 TARGET_IDLE_RSS_BYTES = 80 * 1000 * 1000
@@ -72,7 +72,6 @@ NEAR_ZERO_CPU = 0.001
 ACCOUNT = "demo"
 OPEN_ORDERS = 5
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
-_PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 _WATCHING = "cancelwatch: watching"
 _CHECK_DONE = re.compile(r'Job "check demo .*" executed successfully')
 
@@ -131,60 +130,24 @@ def store_process(marketplace: str, history: int) -> Iterator[str]:
 # ---- a process tree, from /proc ---------------------------------------------------------
 
 
-def _read(path: str) -> str | None:
-    try:
-        return Path(path).read_text(encoding="ascii", errors="replace")
-    except OSError:  # the process ended between listing and reading
-        return None
-
-
-def _stat_fields(pid: int) -> list[str] | None:
-    """/proc/PID/stat from field 3 (state) on: field n is at index n - 3."""
-    stat = _read(f"/proc/{pid}/stat")
-    # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-    return None if stat is None else stat.rpartition(")")[2].split()
-
-
-def _ppid(pid: int) -> int | None:
-    fields = _stat_fields(pid)
-    return None if fields is None else int(fields[1])
-
-
 def _cpu_ticks(pid: int) -> int:
     """utime + stime + cutime + cstime: the process and its reaped descendants."""
-    fields = _stat_fields(pid)
+    fields = procfs.stat_fields(pid)
     return 0 if fields is None else sum(int(f) for f in fields[11:15])
 
 
 def _threads(pid: int) -> int:
-    fields = _stat_fields(pid)
+    fields = procfs.stat_fields(pid)
     return 0 if fields is None else int(fields[17])
 
 
 def _alive(pid: int) -> bool:
-    fields = _stat_fields(pid)
+    fields = procfs.stat_fields(pid)
     return fields is not None and fields[0] not in ("Z", "X")
 
 
 def _comm(pid: int) -> str:
-    return (_read(f"/proc/{pid}/comm") or "").strip()
-
-
-def _rss_kib(pid: int) -> int:
-    statm = _read(f"/proc/{pid}/statm")
-    return int(statm.split()[1]) * _PAGE_KIB if statm else 0
-
-
-def _rollup_kib(pid: int) -> tuple[int, int]:
-    """(PSS, USS) of one process in KiB; (0, 0) if it is gone."""
-    pss = uss = 0
-    for line in (_read(f"/proc/{pid}/smaps_rollup") or "").splitlines():
-        name, _, rest = line.partition(":")
-        if name == "Pss":
-            pss = int(rest.split()[0])
-        elif name in ("Private_Clean", "Private_Dirty"):
-            uss += int(rest.split()[0])
-    return pss, uss
+    return (procfs.read(f"/proc/{pid}/comm") or "").strip()
 
 
 def _switches(pid: int) -> int:
@@ -195,7 +158,7 @@ def _switches(pid: int) -> int:
     except OSError:
         return 0
     for task in tasks:
-        for line in (_read(f"{task.path}/status") or "").splitlines():
+        for line in (procfs.read(f"{task.path}/status") or "").splitlines():
             if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
                 total += int(line.split()[1])
     return total
@@ -210,7 +173,7 @@ def _run_ns(pid: int) -> int | None:
     except OSError:
         return 0
     for task in tasks:
-        schedstat = _read(f"{task.path}/schedstat")
+        schedstat = procfs.read(f"{task.path}/schedstat")
         if schedstat:
             total, found = total + int(schedstat.split()[0]), True
     return total if found else None
@@ -240,7 +203,7 @@ class Tree:
         for gone in self._parents.keys() - now:
             del self._parents[gone]
         for new in now - self._parents.keys():
-            self._parents[new] = _ppid(new)
+            self._parents[new] = procfs.ppid(new)
         children: dict[int, list[int]] = {}
         for pid, parent in self._parents.items():
             if parent is not None:
@@ -330,10 +293,10 @@ class CheckSampler:
         for pid in pids:
             if pid != root and pid not in peak.browser_pids:
                 peak.browser_pids[pid] = _comm(pid)
-        rss = sum(_rss_kib(pid) for pid in pids)
+        rss = sum(procfs.rss_kib(pid) for pid in pids)
         peak.samples += 1
         peak.rss_kib = max(peak.rss_kib, rss)
-        peak.python_rss_kib = max(peak.python_rss_kib, _rss_kib(root))
+        peak.python_rss_kib = max(peak.python_rss_kib, procfs.rss_kib(root))
         if rss <= self._rss_at_pss * (1 + self.growth) and peak.samples % self.pss_every:
             return
         self._rss_at_pss = rss
@@ -341,7 +304,7 @@ class CheckSampler:
         by_kind: dict[str, int] = {}
         uss = 0
         for pid in pids:
-            pss_one, uss_one = _rollup_kib(pid)
+            pss_one, uss_one = procfs.rollup_kib(pid)
             kind = _kind(pid, root)
             by_kind[kind] = by_kind.get(kind, 0) + pss_one
             uss += uss_one
@@ -376,14 +339,6 @@ class Check:
     pages_read: int
     orders_read: int
     peak: CheckPeak
-
-
-def _cpu_wait_s() -> float | None:
-    """Seconds in which some task of the machine waited for a CPU (/proc/pressure/cpu)."""
-    pressure = _read("/proc/pressure/cpu")
-    if pressure is None or not pressure.startswith("some"):
-        return None
-    return int(pressure.split()[4].removeprefix("total=")) / 1e6
 
 
 def _check_row(db: Path) -> tuple[str, str, str, int, int] | None:
@@ -452,8 +407,8 @@ def run_check(watcher: Watcher, interval: float, timeout: float) -> Check:
     with CheckSampler(tree, interval) as sampler:
         seen = watcher.wait_for(_WATCHING, timeout)
         startup_cpu = tree.cpu_s()
-        rss_before = _rss_kib(tree.root)
-        load, wait_before = os.getloadavg()[0], _cpu_wait_s()
+        rss_before = procfs.rss_kib(tree.root)
+        load, wait_before = os.getloadavg()[0], procfs.cpu_wait_s()
         db, deadline = watcher.home / "state.db", seen + timeout
         row = None
         while row is None:
@@ -467,7 +422,7 @@ def run_check(watcher: Watcher, interval: float, timeout: float) -> Check:
         # The job goes on after its row: it sends the alerts that are due.
         done = _wait_job_done(watcher, 30)
         ended = done or time.perf_counter()
-        cpu, wait_after = tree.cpu_s(), _cpu_wait_s()
+        cpu, wait_after = tree.cpu_s(), procfs.cpu_wait_s()
     started, finished = (datetime.fromisoformat(t) for t in row[:2])
     peak = sampler.peak
     return Check(
@@ -549,8 +504,8 @@ def run_idle(watcher: Watcher, seconds: int, browsers: dict[int, str]) -> Idle:
         watcher.alive()
         pids = tree.pids()
         names.update(_comm(pid) for pid in pids if pid != root)
-        rolled = [_rollup_kib(pid) for pid in pids]
-        rss.append(sum(_rss_kib(pid) for pid in pids))
+        rolled = [procfs.rollup_kib(pid) for pid in pids]
+        rss.append(sum(procfs.rss_kib(pid) for pid in pids))
         pss.append(sum(p for p, _ in rolled))
         uss.append(sum(u for _, u in rolled))
         children.append(len(pids) - 1)
@@ -605,8 +560,8 @@ def baseline(name: str, code: str, env: dict[str, str]) -> Baseline:
         assert process.stdout is not None
         process.stdout.readline()
         time.sleep(0.5)
-        pss, uss = _rollup_kib(process.pid)
-        return Baseline(name, f'python -c "{code}"', _rss_kib(process.pid), pss, uss)
+        pss, uss = procfs.rollup_kib(process.pid)
+        return Baseline(name, f'python -c "{code}"', procfs.rss_kib(process.pid), pss, uss)
     finally:
         process.kill()
         process.wait()
@@ -652,7 +607,7 @@ def measure(args: argparse.Namespace) -> Result:
         env = _environment(home)
         baselines = [baseline(name, code, env) for name, code in BASELINES.items()]
         for b in baselines:
-            print(f"baseline {b.name}: RSS {_mib(b.rss_kib):.1f} MiB", flush=True)
+            print(f"baseline {b.name}: RSS {procfs.mib(b.rss_kib):.1f} MiB", flush=True)
         with store_process(args.marketplace, args.history) as base_url:
             _prepare_home(home, base_url, args.marketplace, env)
             watcher = Watcher(home, env)
@@ -660,7 +615,7 @@ def measure(args: argparse.Namespace) -> Result:
                 check = run_check(watcher, args.sample_ms / 1000, args.check_timeout)
                 print(
                     f"check: {check.result}, {check.wall_s:.2f} s, peak PSS "
-                    f"{_mib(check.peak.pss_kib):.0f} MiB; idle for {args.idle_seconds} s",
+                    f"{procfs.mib(check.peak.pss_kib):.0f} MiB; idle for {args.idle_seconds} s",
                     flush=True,
                 )
                 idle = run_idle(watcher, args.idle_seconds, check.peak.browser_pids)
@@ -675,7 +630,7 @@ def measure(args: argparse.Namespace) -> Result:
             shutil.rmtree(home, ignore_errors=True)
     return Result(
         when=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        machine=_machine(),
+        machine=procfs.machine(),
         software=_software(),
         idle_seconds_asked=args.idle_seconds,
         baselines=baselines,
@@ -689,42 +644,8 @@ def measure(args: argparse.Namespace) -> Result:
 # ---- report -----------------------------------------------------------------------------
 
 
-def _mib(kib: float) -> float:
-    return kib / 1024
-
-
-def _machine() -> str:
-    cpu = "unknown CPU"
-    for line in (_read("/proc/cpuinfo") or "").splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_kib = 0
-    for line in (_read("/proc/meminfo") or "").splitlines():
-        if line.startswith("MemTotal:"):
-            mem_kib = int(line.split()[1])
-    return (
-        f"{cpu}, {os.cpu_count()} logical CPUs, {mem_kib / 1024 / 1024:.0f} GiB; "
-        f"{platform.python_implementation()} {platform.python_version()}"
-    )
-
-
 def _software() -> str:
-    choice = find_browser()
-    try:
-        out = subprocess.run(
-            [choice.executable or "chromium", "--version"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        out = "version unknown"
-    return (
-        f"browser {choice.source} ({out}); Playwright {version('playwright')}; "
-        f"APScheduler {version('apscheduler')}"
-    )
+    return f"{procfs.browser_line()}; APScheduler {version('apscheduler')}"
 
 
 def _spread(values: list[int]) -> str:
@@ -732,7 +653,7 @@ def _spread(values: list[int]) -> str:
     if not values:
         return "-"
     return " / ".join(
-        f"{_mib(v):.1f}" for v in (min(values), statistics.median(values), max(values))
+        f"{procfs.mib(v):.1f}" for v in (min(values), statistics.median(values), max(values))
     )
 
 
@@ -748,12 +669,12 @@ def report(result: Result) -> None:
     print("|---|---|---|---|---|")
     for b in result.baselines:
         print(
-            f"| {b.name} | `{b.command}` | {_mib(b.rss_kib):.1f} | {_mib(b.pss_kib):.1f} "
-            f"| {_mib(b.uss_kib):.1f} |"
+            f"| {b.name} | `{b.command}` | {procfs.mib(b.rss_kib):.1f} "
+            f"| {procfs.mib(b.pss_kib):.1f} | {procfs.mib(b.uss_kib):.1f} |"
         )
     print()
     kinds = "/".join(
-        f"{_mib(peak.by_kind_kib.get(k, 0)):.0f}" for k in ("python", "driver", "chromium")
+        f"{procfs.mib(peak.by_kind_kib.get(k, 0)):.0f}" for k in ("python", "driver", "chromium")
     )
     browsers = sorted(peak.browser_pids.values())
     nodes = sum(name.startswith("node") for name in browsers)
@@ -765,7 +686,7 @@ def report(result: Result) -> None:
             "startup (to the `watching` line)",
             f"{check.startup_s:.2f} s, {check.startup_cpu_s:.2f} s CPU",
         ),
-        ("watcher RSS before the check", f"{_mib(check.rss_before_check_kib):.1f} MiB"),
+        ("watcher RSS before the check", f"{procfs.mib(check.rss_before_check_kib):.1f} MiB"),
         ("result", f"{check.result}: {check.pages_read} pages, {check.orders_read} orders"),
         ("wall: `watching` line to the job's end", f"{check.wall_s:.2f} s{job}"),
         ("wall: browser open (first child to none left)", f"{check.browser_s:.2f} s"),
@@ -775,11 +696,11 @@ def report(result: Result) -> None:
             "CPU wait of the machine / load average",
             f"{_percent(check.cpu_wait)} / {check.load:.1f}",
         ),
-        ("peak PSS of the tree", f"{_mib(peak.pss_kib):.0f} MiB"),
+        ("peak PSS of the tree", f"{procfs.mib(peak.pss_kib):.0f} MiB"),
         ("PSS python/driver/chromium at the peak", f"{kinds} MiB"),
-        ("peak USS of the tree", f"{_mib(peak.uss_kib):.0f} MiB"),
-        ("peak RSS sum of the tree", f"{_mib(peak.rss_kib):.0f} MiB"),
-        ("peak RSS of the Python process", f"{_mib(peak.python_rss_kib):.1f} MiB"),
+        ("peak USS of the tree", f"{procfs.mib(peak.uss_kib):.0f} MiB"),
+        ("peak RSS sum of the tree", f"{procfs.mib(peak.rss_kib):.0f} MiB"),
+        ("peak RSS of the Python process", f"{procfs.mib(peak.python_rss_kib):.1f} MiB"),
         ("processes at the PSS peak", f"{peak.processes}"),
         ("driver / Chromium processes seen", f"{nodes} / {len(browsers) - nodes}"),
         ("other Chromium on the machine at the peak", f"{peak.other_browsers}"),
@@ -796,7 +717,7 @@ def report(result: Result) -> None:
         ("RSS min / median / max", f"{_spread(idle.rss_kib)} MiB"),
         (
             "RSS first / last sample",
-            f"{_mib(idle.rss_kib[0]):.1f} / {_mib(idle.rss_kib[-1]):.1f} MiB",
+            f"{procfs.mib(idle.rss_kib[0]):.1f} / {procfs.mib(idle.rss_kib[-1]):.1f} MiB",
         ),
         ("PSS min / median / max", f"{_spread(idle.pss_kib)} MiB"),
         ("USS min / median / max", f"{_spread(idle.uss_kib)} MiB"),
@@ -812,7 +733,7 @@ def report(result: Result) -> None:
         ("peer ratio: median RSS / bare interpreter", f"{rss_median / bare.rss_kib:.1f}x"),
         (
             "left by the check: median RSS - RSS before it",
-            f"{_mib(rss_median - check.rss_before_check_kib):+.1f} MiB",
+            f"{procfs.mib(rss_median - check.rss_before_check_kib):+.1f} MiB",
         ),
     ):
         print(f"| {name} | {value} |")

@@ -14,13 +14,13 @@ from scraper.markup import MatchLog, load_selectors
 from scraper.model import ParsedPage, to_json
 
 
-def _make_console() -> Console:
+def make_console() -> Console:
     """A terminal's own width; 140 columns when piped, so order ids are never cut."""
     console = Console(highlight=False)
     return console if console.is_terminal else Console(highlight=False, width=140)
 
 
-_console = _make_console()
+_console = make_console()
 
 
 def page_json(file: str, page: ParsedPage) -> dict[str, Any]:

@@ -7,23 +7,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rich.console import Console
 from rich.table import Table
 
 from scheduler.monitor import Outcome
 from scheduler.policy import Assessment, Window
+from scheduler.report import make_console
 from scheduler.state import AlertRow, CheckRow
 from scraper.markup import load_selectors
 from scraper.model import Order, to_json
 
-
-def _make_console() -> Console:
-    """A terminal's own width; 140 columns when piped, so order ids are never cut."""
-    console = Console(highlight=False)
-    return console if console.is_terminal else Console(highlight=False, width=140)
-
-
-_console = _make_console()
+_console = make_console()
 
 
 def window_json(window: Window | None, now: datetime) -> dict[str, Any] | None:
