@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from scheduler import cli_setup, cli_watch, report
+from scraper.credentials import hold_passphrase
 from scraper.errors import CancelwatchError
 from scraper.inputs import read_page
 from scraper.markup import MatchLog, marketplaces
@@ -104,6 +105,9 @@ def doctor(file: Path, marketplace: str | None, as_json: bool) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
+    # First, before any command can start a child process (the Playwright driver,
+    # Chromium, systemctl): none of them may inherit the secrets file's passphrase.
+    hold_passphrase()
     sys.exit(run(cli, argv))
 
 

@@ -8,10 +8,12 @@ the environment; there is no silent plain-text fallback.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,6 +22,7 @@ import keyring
 import keyring.errors
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from filelock import FileLock, Timeout
 
 from scraper.errors import CancelwatchError, ConfigError
 from scraper.paths import data_dir
@@ -30,6 +33,8 @@ SERVICE = "cancelwatch"
 PASSPHRASE_ENV = "CANCELWATCH_PASSPHRASE"
 STORE_ENV = "CANCELWATCH_SECRETS"
 """`keyring` (default) or `file`: the opt-in encrypted file for machines without a keyring."""
+LOCK_TIMEOUT_S = 60.0
+"""How long a change to the secrets file waits for another process's change."""
 
 
 class SecretsUnavailable(CancelwatchError):
@@ -110,7 +115,11 @@ def _entry(account: str) -> str:
 
 class EncryptedFileStore:
     """The opt-in for machines without a keyring: one file, encrypted with a key derived
-    from a passphrase in the environment (scrypt), mode 0600."""
+    from a passphrase (scrypt), mode 0600.
+
+    Two cancelwatch processes may write it at once (two `login`s): every change is a
+    read-modify-write under an inter-process lock, and the file is replaced atomically, so
+    neither loses the other's entries and a reader never sees half a file."""
 
     def __init__(self, path: Path, passphrase: str) -> None:
         if not passphrase:
@@ -120,44 +129,111 @@ class EncryptedFileStore:
             )
         self.path = path
         self._passphrase = passphrase.encode()
+        self._keys: dict[bytes, Fernet] = {}
+        self._lock = FileLock(path.with_name(f"{path.name}.lock"), mode=0o600)
 
     def _fernet(self, salt: bytes) -> Fernet:
-        key = Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(self._passphrase)
-        return Fernet(base64.urlsafe_b64encode(key))
+        # scrypt costs about 0.1 s on purpose; one derivation per salt is enough.
+        if salt not in self._keys:
+            key = Scrypt(salt=salt, length=32, n=2**15, r=8, p=1).derive(self._passphrase)
+            self._keys[salt] = Fernet(base64.urlsafe_b64encode(key))
+        return self._keys[salt]
 
-    def _load(self) -> dict[str, str]:
-        if not self.path.exists():
-            return {}
-        blob = json.loads(self.path.read_text(encoding="utf-8"))
-        salt = base64.b64decode(blob["salt"])
+    def _load(self) -> tuple[bytes, dict[str, str]]:
+        """The file's salt and entries; a new salt and no entries when there is no file."""
         try:
-            plain = self._fernet(salt).decrypt(blob["data"].encode())
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return secrets.token_bytes(16), {}
+        except OSError as exc:
+            raise SecretsUnavailable(
+                f"{self.path}: cannot read the secrets file ({exc.strerror})"
+            ) from None
+        salt, token = self._unwrap(raw)
+        try:
+            plain = self._fernet(salt).decrypt(token)
         except InvalidToken:
             raise SecretsUnavailable(
                 f"{self.path}: cannot decrypt the secrets file: {PASSPHRASE_ENV} is not the "
                 "passphrase it was written with"
             ) from None
-        data: dict[str, str] = json.loads(plain)
-        return data
+        data = json.loads(plain)
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise self._damaged()
+        return salt, data
 
-    def _save(self, data: dict[str, str]) -> None:
-        salt = secrets.token_bytes(16)
+    def _unwrap(self, raw: bytes) -> tuple[bytes, bytes]:
+        try:
+            blob = json.loads(raw)
+            return base64.b64decode(blob["salt"], validate=True), blob["data"].encode()
+        except (ValueError, TypeError, KeyError, AttributeError, binascii.Error):
+            raise self._damaged() from None
+
+    def _damaged(self) -> SecretsUnavailable:
+        return SecretsUnavailable(
+            f"{self.path} is not a cancelwatch secrets file (damaged or replaced); move it "
+            "aside and store your sign-in again with `cancelwatch login`"
+        )
+
+    def _save(self, salt: bytes, data: dict[str, str]) -> None:
         token = self._fernet(salt).encrypt(json.dumps(data).encode()).decode()
         payload = json.dumps({"salt": base64.b64encode(salt).decode(), "data": token})
         write_private(self.path, payload.encode())
 
+    def _change(self, edit: Callable[[dict[str, str]], bool]) -> None:
+        """Apply `edit` to the entries under the lock; write only when it says it changed
+        something."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._lock.acquire(timeout=LOCK_TIMEOUT_S):
+                salt, data = self._load()
+                if edit(data):
+                    self._save(salt, data)
+        except Timeout:
+            raise SecretsUnavailable(
+                f"{self.path}: another cancelwatch has been writing the secrets file for "
+                f"{LOCK_TIMEOUT_S:g} s; let it finish (or stop it) and try again"
+            ) from None
+
     def get(self, account: str, key: str) -> str | None:
-        return self._load().get(f"{account}/{key}")
+        # No lock: the file is only ever replaced whole, so a read sees one version of it.
+        return self._load()[1].get(f"{account}/{key}")
 
     def set(self, account: str, key: str, value: str) -> None:
-        data = self._load()
-        data[f"{account}/{key}"] = value
-        self._save(data)
+        def put(data: dict[str, str]) -> bool:
+            data[f"{account}/{key}"] = value
+            return True
+
+        self._change(put)
 
     def delete(self, account: str, key: str) -> None:
-        data = self._load()
-        if data.pop(f"{account}/{key}", None) is not None:
-            self._save(data)
+        self._change(lambda data: data.pop(f"{account}/{key}", None) is not None)
+
+
+# The passphrase, once taken out of the environment (see `hold_passphrase`).
+_held: dict[str, str] = {}
+
+
+def hold_passphrase() -> None:
+    """Move CANCELWATCH_PASSPHRASE from the environment into this process's memory.
+
+    A child process inherits os.environ; the Playwright driver, Chromium and its renderers,
+    systemctl have no business with the passphrase. The command line calls this before
+    anything can start a child; `secret_store` calls it too, for other callers."""
+    value = os.environ.pop(PASSPHRASE_ENV, None)
+    if value is not None:
+        _held[PASSPHRASE_ENV] = value
+
+
+def passphrase_given() -> bool:
+    """Whether a passphrase was given (it is no longer in os.environ once held)."""
+    hold_passphrase()
+    return bool(_held.get(PASSPHRASE_ENV))
+
+
+def drop_passphrase() -> None:
+    """Forget the held passphrase (a process that no longer needs it; tests)."""
+    _held.clear()
 
 
 def secret_store() -> SecretStore:
@@ -166,12 +242,14 @@ def secret_store() -> SecretStore:
     if choice == "keyring":
         return KeyringStore()
     if choice == "file":
-        return EncryptedFileStore(data_dir() / "secrets.enc", os.environ.get(PASSPHRASE_ENV, ""))
+        hold_passphrase()
+        return EncryptedFileStore(data_dir() / "secrets.enc", _held.get(PASSPHRASE_ENV, ""))
     raise ConfigError(f"{STORE_ENV}={choice!r}: use 'keyring' or 'file'")
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read, atomically: never a moment at 0644."""
+    """Write a file only its owner can read, atomically: never a moment at 0644, never
+    half a file (a temporary file in the same directory, synced, then renamed over)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -180,10 +258,22 @@ def write_private(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        tmp.replace(path)
+        tmp.replace(path)  # atomic, like os.replace
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _sync_directory(path.parent)
+
+
+def _sync_directory(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); Windows cannot open a directory."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # ---- credentials ---------------------------------------------------------------------------

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import shutil
 import stat
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import keyring
 import pytest
+from filelock import FileLock
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
@@ -19,6 +23,25 @@ from scraper import credentials as cr
 PASSWORD = "correct horse battery staple"
 TOTP = "JBSWY3DPEHPK3PXP"
 COOKIE = "session-token-value-that-must-not-leak"
+PASSPHRASE = "a long passphrase nobody else knows"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def no_held_passphrase():
+    """Each test starts, and leaves, with no passphrase held in memory."""
+    cr.drop_passphrase()
+    yield
+    cr.drop_passphrase()
+
+
+@pytest.fixture
+def file_store(monkeypatch, tmp_path):
+    """The opt-in encrypted file in a fresh CANCELWATCH_HOME; yields that directory."""
+    monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path))
+    monkeypatch.setenv(cr.STORE_ENV, "file")
+    monkeypatch.setenv(cr.PASSPHRASE_ENV, PASSPHRASE)
+    return tmp_path
 
 
 class MemoryKeyring(KeyringBackend):
@@ -113,7 +136,7 @@ def test_opt_in_file_store_is_encrypted_and_needs_its_passphrase(monkeypatch, tm
     monkeypatch.setenv(cr.PASSPHRASE_ENV, "the wrong one")
     with pytest.raises(cr.SecretsUnavailable, match="not the passphrase"):
         cr.load_credentials("main")
-    monkeypatch.delenv(cr.PASSPHRASE_ENV)
+    cr.drop_passphrase()
     with pytest.raises(cr.SecretsUnavailable, match="needs a passphrase"):
         cr.load_credentials("main")
 
@@ -162,3 +185,128 @@ def test_real_secret_service_through_gnome_keyring(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split("\n")[:3] == ["keyring.backends.SecretService", "True True", "True"]
     assert PASSWORD not in proc.stdout + proc.stderr
+
+
+# ---- the encrypted file under concurrency, damage and a held lock ----------------------------
+
+
+def _log_in_each_round(home: str, name: str, rounds: int, barrier: Any) -> None:
+    """One process of the race: in each round, once every process is ready, store the
+    sign-in of a new account, as `cancelwatch login --account NAME<round>` does."""
+    os.environ.update(
+        {"CANCELWATCH_HOME": home, cr.STORE_ENV: "file", cr.PASSPHRASE_ENV: PASSPHRASE}
+    )
+    for round_ in range(rounds):
+        barrier.wait(timeout=60)
+        account = f"{name}{round_}"
+        cr.save_credentials(
+            account, cr.Credentials(f"{account}@example.com", f"{PASSWORD} {account}", TOTP)
+        )
+
+
+def test_logins_in_concurrent_processes_keep_every_account(file_store):
+    processes, rounds = 3, 20
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter, like a second login
+    barrier = spawn.Barrier(processes)
+    names = [chr(ord("a") + i) for i in range(processes)]
+    children = [
+        spawn.Process(target=_log_in_each_round, args=(str(file_store), n, rounds, barrier))
+        for n in names
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(timeout=120)
+    assert [child.exitcode for child in children] == [0] * processes
+    store = cr.secret_store()
+    for name in names:
+        for round_ in range(rounds):
+            account = f"{name}{round_}"
+            creds = cr.load_credentials(account, store)
+            assert (creds.email, creds.password, creds.totp_secret) == (
+                f"{account}@example.com",
+                f"{PASSWORD} {account}",
+                TOTP,
+            ), account
+    secrets_file = file_store / "secrets.enc"
+    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+    assert not list(file_store.glob(".secrets.enc.*.tmp"))  # every write was renamed in
+
+
+def test_a_writer_waits_for_the_lock_and_says_so_when_it_times_out(file_store, monkeypatch):
+    cr.save_credentials("main", cr.Credentials("me@example.com", PASSWORD, TOTP))
+    before = (file_store / "secrets.enc").read_bytes()
+    monkeypatch.setattr(cr, "LOCK_TIMEOUT_S", 0.2)
+    holder = FileLock(file_store / "secrets.enc.lock")
+    with holder, pytest.raises(cr.SecretsUnavailable, match="another cancelwatch") as caught:
+        cr.save_credentials("spare", cr.Credentials("spare@example.com", "other password"))
+    assert (file_store / "secrets.enc").read_bytes() == before
+    assert PASSWORD not in str(caught.value) and PASSPHRASE not in str(caught.value)
+    assert cr.load_credentials("main").password == PASSWORD  # reads need no lock
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"not json", b"[1, 2]", b'{"salt": "%%%", "data": "x"}', b'{"salt": "AAAA"}'],
+    ids=["empty", "text", "a list", "bad salt", "no data"],
+)
+def test_a_damaged_secrets_file_is_a_clear_error(file_store, content):
+    (file_store / "secrets.enc").write_bytes(content)
+    with pytest.raises(cr.SecretsUnavailable, match="not a cancelwatch secrets file") as caught:
+        cr.load_credentials("main")
+    assert "cancelwatch login" in str(caught.value)
+    with pytest.raises(cr.SecretsUnavailable):
+        cr.save_credentials("main", cr.Credentials("me@example.com", PASSWORD))
+    assert (file_store / "secrets.enc").read_bytes() == content  # nothing overwritten
+
+
+# ---- the passphrase stays out of child processes -----------------------------------------
+
+
+def test_the_passphrase_leaves_the_environment_once_the_store_is_opened(file_store):
+    store = cr.secret_store()
+    assert cr.PASSPHRASE_ENV not in os.environ
+    assert cr.passphrase_given()
+    cr.save_credentials("main", cr.Credentials("me@example.com", PASSWORD, TOTP), store)
+    assert cr.load_credentials("main").password == PASSWORD  # a new store: held in memory
+
+
+def test_no_process_a_command_starts_sees_the_passphrase(tmp_path):
+    """Through the console script's `main`: a command that starts a child process after
+    using the encrypted file; the child's environment has the rest but not the passphrase."""
+    script = textwrap.dedent(
+        f"""
+        import subprocess
+        from scheduler import cli
+        from scraper import credentials as cr
+
+        @cli.cli.command()
+        def probe():
+            cr.save_credentials("main", cr.Credentials("me@example.com", {PASSWORD!r}))
+            print(cr.load_credentials("main").password == {PASSWORD!r})
+            print(subprocess.run(["env"], capture_output=True, text=True, check=True).stdout)
+
+        cli.main(["probe"])
+        """
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(ROOT),
+        "CANCELWATCH_HOME": str(tmp_path),
+        cr.STORE_ENV: "file",
+        cr.PASSPHRASE_ENV: PASSPHRASE,
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    first, child_env = proc.stdout.split("\n", 1)
+    assert first == "True"
+    assert f"{cr.STORE_ENV}=file" in child_env and f"CANCELWATCH_HOME={tmp_path}" in child_env
+    assert cr.PASSPHRASE_ENV not in child_env and PASSPHRASE not in child_env
