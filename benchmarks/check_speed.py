@@ -315,14 +315,10 @@ def one_check(
             load = os.getloadavg()[0]
             cpu_before, wait_before = _cpu_s(), procfs.cpu_wait_s()
             marks["start"] = time.perf_counter()
-            with open_browser(browser) as chromium:
+            with open_browser(browser, block_resources=blocking) as chromium:
                 marks["launched"] = time.perf_counter()
                 result = read_orders(
-                    target,
-                    chromium,
-                    options=CrawlOptions(delay_seconds=0),
-                    block_resources=blocking,
-                    today=today,
+                    target, chromium, options=CrawlOptions(delay_seconds=0), today=today
                 )
                 marks["read"] = time.perf_counter()
             marks["closed"] = time.perf_counter()

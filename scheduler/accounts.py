@@ -66,12 +66,13 @@ def check_account(
     today = date.today()
 
     def read() -> CrawlResult:
-        with open_browser(cfg.browser.executable, headed=headed) as browser:
+        with open_browser(
+            cfg.browser.executable, headed=headed, block_resources=cfg.browser.block_resources
+        ) as browser:
             return read_orders(
                 target,
                 browser,
                 options=cfg.crawl,
-                block_resources=cfg.browser.block_resources,
                 headed=headed,
                 today=today,
                 known_open_since=state.known_open_since(account.name, today),
@@ -152,14 +153,10 @@ def sign_in_account(
         render_wait_seconds=cfg.crawl.render_wait_seconds,
         lookback_days=0,
     )
-    with open_browser(cfg.browser.executable, headed=headed) as browser:
-        return read_orders(
-            target,
-            browser,
-            options=one_page,
-            block_resources=cfg.browser.block_resources,
-            headed=headed,
-        )
+    with open_browser(
+        cfg.browser.executable, headed=headed, block_resources=cfg.browser.block_resources
+    ) as browser:
+        return read_orders(target, browser, options=one_page, headed=headed)
 
 
 def validate_totp_secret(secret: str) -> None:

@@ -34,15 +34,20 @@ class Target:
 
 
 @contextmanager
-def open_browser(executable: str | None = None, *, headed: bool = False) -> Iterator[Browser]:
-    """A browser for the length of one check: the daemon keeps none open between checks."""
+def open_browser(
+    executable: str | None = None, *, headed: bool = False, block_resources: bool = True
+) -> Iterator[Browser]:
+    """A browser for the length of one check: the daemon keeps none open between checks.
+
+    A person answering a CAPTCHA or WAF puzzle (`headed`) needs to see its images."""
     choice = find_browser(executable)
-    with sync_playwright() as playwright:
-        browser = launch(playwright, choice, headless=not headed)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with (
+        sync_playwright() as playwright,
+        launch(
+            playwright, choice, headless=not headed, block_resources=block_resources and not headed
+        ) as browser,
+    ):
+        yield browser
 
 
 def read_orders(
@@ -50,7 +55,6 @@ def read_orders(
     browser: Browser,
     *,
     options: CrawlOptions | None = None,
-    block_resources: bool = True,
     headed: bool = False,
     today: date | None = None,
     known_open_since: date | None = None,
@@ -61,9 +65,8 @@ def read_orders(
     state = load_session(target.account, target.store) if target.store else None
     context = new_context(
         browser,
+        site=target.base_url,
         storage_state=state,  # type: ignore[arg-type]
-        # A person answering a CAPTCHA or WAF puzzle needs to see its images.
-        block_resources=block_resources and not headed,
         locale="ja-JP" if sel.marketplace.language == "ja" else "en-US",
     )
     try:

@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 
 from scheduler import alerts as al
 from scheduler.advice_text import Lang
+from scheduler.blocked import guard_alert
 from scheduler.config import Config
 from scheduler.dispatch import Dispatched, dispatch
 from scheduler.notify import Notifier
@@ -122,6 +123,9 @@ class WatchedCheck:
             new_alerts += planned
             retire += moot
         new_alerts += self._risk_alert(now)
+        blocked = guard_alert(result.refused, now, self.lang)
+        if blocked is not None:
+            new_alerts.append(blocked)
         self.state.record_check(
             self.account,
             self.marketplace,

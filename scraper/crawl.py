@@ -20,9 +20,11 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from scraper.errors import AmazonUnavailable, CancelwatchError, SelectorFailure, SignInNeeded
+from scraper.guard import Guard, Refused, guard_of
 from scraper.markup import Selectors
 from scraper.model import Cancellability, Order, OrderStatus, PageKind, ParsedPage, Tracking
 from scraper.parse import PageSelectorFailure, parse_page
+from scraper.readonly import Load
 from scraper.redact import keep_failed_page
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,14 @@ class CrawlResult:
     signed_in: bool = False
     """Whether this crawl had to sign in (a reused session does not)."""
     warnings: list[str] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+    """What the read-only guard refused while this crawl read its pages: a link the crawl
+    would have followed, or something a page tried by itself."""
+
+    @property
+    def alarming(self) -> list[Refused]:
+        """The refusals worth an alert: a page tried to change something."""
+        return [r for r in self.refused if r.alarming]
 
 
 @dataclass
@@ -96,12 +106,22 @@ class Crawl:
     progress: Callable[[str], None] | None = None
     """Told about each page as it is read, for a progress display."""
     _loads: int = 0
+    _guard: Guard = field(init=False, repr=False)
     _just_signed_in: bool = False
     _sign_ins: int = 0
     _year_seen: int = 0
     result: CrawlResult = field(default_factory=CrawlResult)
 
     def run(self) -> CrawlResult:
+        guard = guard_of(self.page.context)
+        mark = guard.mark()
+        try:
+            return self._run(guard)
+        finally:
+            self.result.refused = guard.since(mark)
+
+    def _run(self, guard: Guard) -> CrawlResult:
+        self._guard = guard
         is_open = self.is_open or default_is_open(self.today)
         orders: dict[str, Order] = {}
         oldest_open = self.known_open_since
@@ -134,7 +154,10 @@ class Crawl:
 
     def _next(self, page: ParsedPage, year: int, horizon: date) -> tuple[str | None, int]:
         if page.next_page_url:
-            return urljoin(self.page.url, page.next_page_url), year
+            url = urljoin(self.page.url, page.next_page_url)
+            if self._permitted(url):
+                return url, year
+            return None, year
         self._year_seen = 0
         if year - 1 < horizon.year:
             return None, year
@@ -247,6 +270,19 @@ class Crawl:
         self._loads += 1
         return response.status if response is not None else 200
 
+    def _permitted(self, url: str) -> bool:
+        """Whether the guard lets the crawl open `url`, a link read off a page. A link it
+        refuses is not followed (the guard would refuse the load anyway): it is reported
+        as what the page tried, and the crawl goes on without it."""
+        load = Load("GET", url, document=True)
+        verdict = self._guard.judge(load)
+        if verdict.allowed:
+            return True
+        self._guard.note(verdict, load, "Document", self.page.url)
+        what = verdict.family or verdict.refusal
+        self.result.warnings.append(f"did not follow a link to {_short(url)} ({what})")
+        return False
+
     def _pause(self, attempt: int) -> None:
         if self._loads == 0 and attempt == 0:
             return
@@ -305,8 +341,10 @@ class Crawl:
     def _load_other(self, href: str) -> ParsedPage | None:
         """A details or tracking page: best effort, one try; the list already told the
         essentials."""
-        self._pause(0)
         url = urljoin(self.base_url, href)
+        if not self._permitted(url):
+            return None
+        self._pause(0)
         status = self._goto(url)
         if status is None or status >= 400:
             self.result.warnings.append(f"could not open {_short(url)} ({status or 'no answer'})")
