@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 import click
@@ -14,6 +14,7 @@ import click
 from scheduler import service as svc
 from scheduler.accounts import sign_in_account, validate_totp_secret
 from scheduler.config import Account, Config, config_path, load_config, save_account
+from scheduler.config_schema import format_duration
 from scraper.credentials import Credentials
 from scraper.markup import marketplaces
 
@@ -103,12 +104,17 @@ def _config_rows(cfg: Config) -> Any:
                 continue  # set under [alerts]
             key = f"{section}.{f.name}"
             source = cfg.source if key in cfg.set_keys and cfg.source else "default"
-            yield key, _plain(getattr(value, f.name)), source
+            shown = getattr(value, f.name)
+            if key == "notify.apprise":
+                shown = tuple(_hidden(url) for url in shown)
+            yield key, _plain(shown), source
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, timedelta):
-        return _span(value)
+        return format_duration(value)
+    if isinstance(value, time):
+        return f"{value:%H:%M}"
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -118,12 +124,10 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _span(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+def _hidden(url: str) -> str:
+    """An Apprise URL holds its channel's token or password: only its scheme is shown."""
+    scheme, sep, _ = url.partition("://")
+    return f"{scheme}://(hidden)" if sep else "(hidden)"
 
 
 @click.group()

@@ -1,23 +1,45 @@
-"""The user's config.toml as a typed object. Unknown keys are errors naming key and file."""
+"""The user's config.toml as a typed, frozen object, and adding an account to it.
+
+The file is read defensively (a regular UTF-8 file of bounded size, TOML nested a few
+levels at most) and checked by meaning in `scheduler.config_schema`; anything wrong is a
+ConfigError of one line that names the file and the key. Keys the file leaves out keep
+the defaults written here.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from filelock import FileLock, Timeout
+from pydantic import BaseModel, ValidationError
+
+from scheduler.config_schema import (
+    MAX_DURATION,
+    AlertsTable,
+    ConfigFile,
+    NotifyTable,
+    QuietTable,
+    RulesTable,
+    describe,
+    duration,
+    quoted,
+    toml_key,
+)
 from scheduler.policy import Rules, default_rules
 from scraper.crawl import CrawlOptions
+from scraper.credentials import write_private
 from scraper.errors import ConfigError
-from scraper.markup import marketplaces
 from scraper.paths import config_dir
 
 DEMO_ACCOUNT = "demo"
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -134,248 +156,266 @@ def config_path() -> Path:
     return config_dir() / "config.toml"
 
 
+MAX_FILE_BYTES = 1_000_000
+"""A config.toml is a few KB; a bigger file is not one."""
+MAX_DEPTH = 8
+"""Tables and lists nest at most this deep (config.toml needs 3)."""
+_LOCK_TIMEOUT_S = 60.0
+
+
 def load_config(path: Path | None = None) -> Config:
+    """The file's configuration, or the defaults when there is no file. Anything wrong with
+    the file or a value in it is a ConfigError of one line naming the file and the key."""
     path = path or config_path()
-    if not path.exists():
+    document = _read_document(path)
+    if document is None:
         return Config()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    return _config(data, str(path))
-
-
-_SECTIONS = {"accounts", "browser", "crawl", "watch", "alerts", "quiet_hours", "notify", "rules"}
+    return _config(document[1], str(path))
 
 
 def _config(data: dict[str, Any], path: str) -> Config:
-    _known(data, _SECTIONS, path, "")
-    accounts = {
-        name: _account(name, table, path) for name, table in data.get("accounts", {}).items()
-    }
-    set_keys = {
-        f"{section}.{key}"
-        for section, table in data.items()
-        if isinstance(table, dict)
-        for key in table
-    }
-    alerts = _alerts(_table(data.get("alerts", {}), path, "alerts"), path)
+    try:
+        file = ConfigFile.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe(exc)}") from None
+    alerts = _alerts(file.alerts)
     return Config(
-        accounts=accounts,
-        browser=_section(BrowserSettings, data.get("browser", {}), path, "browser"),
-        crawl=_section(CrawlOptions, data.get("crawl", {}), path, "crawl"),
-        watch=_section(WatchSettings, data.get("watch", {}), path, "watch"),
+        accounts={
+            name: Account(name=name, **_set(table)) for name, table in (file.accounts or {}).items()
+        },
+        browser=BrowserSettings(**_set(file.browser)),
+        crawl=CrawlOptions(**_set(file.crawl)),
+        watch=WatchSettings(**_set(file.watch)),
         alerts=alerts,
-        quiet_hours=_quiet(data.get("quiet_hours"), path),
-        notify=_notify(_table(data.get("notify", {}), path, "notify"), path),
-        rules=_rules(_table(data.get("rules", {}), path, "rules"), alerts, path),
+        quiet_hours=_quiet(file.quiet_hours),
+        notify=_notify(file.notify),
+        rules=_rules(file.rules, alerts),
         source=path,
-        set_keys=frozenset(set_keys),
+        set_keys=frozenset(
+            f"{section}.{key}"
+            for section, table in data.items()
+            if isinstance(table, dict)
+            for key in table
+        ),
     )
 
 
-def _alerts(table: dict[str, Any], path: str) -> AlertSettings:
-    defaults = AlertSettings()
-    _known(table, {f.name for f in fields(AlertSettings)}, path, "alerts")
-    leads = {}
+def _set(table: BaseModel | None) -> dict[str, Any]:
+    """Only the keys the file sets: every other one keeps the dataclass's default."""
+    return table.model_dump(exclude_unset=True) if table is not None else {}
+
+
+def _alerts(table: AlertsTable | None) -> AlertSettings:
+    values = _set(table)
     for key in ("cancel_leads", "return_leads"):
-        raw = table.get(key)
-        if raw is None:
-            leads[key] = getattr(defaults, key)
-            continue
-        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-            raise ConfigError(f'{path}: alerts.{key}: expected a list like ["24h", "3h", "30m"]')
-        leads[key] = tuple(
-            sorted((parse_duration(v, path, f"alerts.{key}") for v in raw), reverse=True)
-        )
-    counts = {k: v for k, v in table.items() if k.startswith("account_risk")}
-    for key, value in counts.items():
-        _check_type(value, "int", path, f"alerts.{key}")
-    return AlertSettings(**leads, **counts)
+        if key in values:
+            values[key] = tuple(sorted(values[key], reverse=True))
+    return AlertSettings(**values)
 
 
-def _rules(table: dict[str, Any], alerts: AlertSettings, path: str) -> Rules:
-    """[rules]: seller windows per marketplace, Kindle refund days, how long before release
-    a pre-order's preparation starts, and per-item pre-order offsets ("release − 90 days")."""
-    _known(table, {"seller_window", "kindle_refund_days", "preorder_lead", "preorder_offsets"},
-           path, "rules")  # fmt: skip
-    base = default_rules()
-    windows = dict(base.seller_window)
-    for market, text in _table(table.get("seller_window", {}), path, "rules.seller_window").items():
-        if market not in marketplaces():
-            raise ConfigError(f"{path}: rules.seller_window.{market}: not a marketplace")
-        windows[market] = parse_duration(str(text), path, f"rules.seller_window.{market}")
-    offsets = {
-        key: parse_duration(str(text), path, f"rules.preorder_offsets.{key}")
-        for key, text in _table(
-            table.get("preorder_offsets", {}), path, "rules.preorder_offsets"
-        ).items()
-    }
-    days = table.get("kindle_refund_days", base.kindle_refund_days)
-    _check_type(days, "int", path, "rules.kindle_refund_days")
-    lead = table.get("preorder_lead")
-    try:
-        return replace(
-            base,
-            seller_window=windows,
-            kindle_refund_days=days,
-            preorder_lead=parse_duration(str(lead), path, "rules.preorder_lead")
-            if lead is not None
-            else base.preorder_lead,
-            preorder_offsets=offsets,
-            account_risk_threshold=alerts.account_risk_threshold,
-            account_risk_days=alerts.account_risk_days,
-        )
-    except ValueError as exc:
-        raise ConfigError(f"{path}: rules: {exc}") from None
-
-
-def _quiet(table: Any, path: str) -> QuietHours | None:
+def _quiet(table: QuietTable | None) -> QuietHours | None:
     if table is None:
         return None
-    table = _table(table, path, "quiet_hours")
-    _known(table, {"start", "end", "timezone"}, path, "quiet_hours")
-    if "start" not in table or "end" not in table:
-        raise ConfigError(f'{path}: quiet_hours: needs start and end, like "22:00" and "07:00"')
-    zone = table.get("timezone")
-    if zone is not None:
-        try:
-            ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"{path}: quiet_hours.timezone: unknown time zone {zone!r}") from None
-    return QuietHours(
-        start=_clock(table["start"], path, "quiet_hours.start"),
-        end=_clock(table["end"], path, "quiet_hours.end"),
-        timezone=str(zone) if zone is not None else None,
+    return QuietHours(start=table.start, end=table.end, timezone=table.timezone)
+
+
+def _notify(table: NotifyTable | None) -> NotifySettings:
+    values = _set(table)
+    if "apprise" in values:
+        values["apprise"] = tuple(values["apprise"])
+    return NotifySettings(**values)
+
+
+def _rules(table: RulesTable | None, alerts: AlertSettings) -> Rules:
+    """[rules] over the defaults: a marketplace the file leaves out keeps its seller window."""
+    base = default_rules()
+    values = _set(table)
+    values["seller_window"] = {**base.seller_window, **values.get("seller_window", {})}
+    return replace(
+        base,
+        **values,
+        account_risk_threshold=alerts.account_risk_threshold,
+        account_risk_days=alerts.account_risk_days,
     )
 
 
-def _clock(value: Any, path: str, where: str) -> time:
-    if isinstance(value, time):
-        return value
+def parse_duration(
+    text: str, low: timedelta = timedelta(0), high: timedelta = MAX_DURATION
+) -> timedelta:
+    """ "30m", "3h", "3d" → timedelta; a ConfigError stating the allowed range otherwise."""
     try:
-        return time.fromisoformat(str(value))
-    except ValueError:
-        raise ConfigError(f'{path}: {where}: expected a time like "22:00", got {value!r}') from None
+        return duration(text, low, high)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
-def _notify(table: dict[str, Any], path: str) -> NotifySettings:
-    _known(table, {"desktop", "apprise", "language"}, path, "notify")
-    apprise = table.get("apprise", [])
-    if not isinstance(apprise, list) or not all(isinstance(v, str) for v in apprise):
-        raise ConfigError(f'{path}: notify.apprise: expected a list of URLs like ["ntfy://topic"]')
-    language = table.get("language")
-    if language not in (None, "ja", "en"):
-        raise ConfigError(f'{path}: notify.language: use "ja" or "en", got {language!r}')
-    desktop = table.get("desktop", True)
-    _check_type(desktop, "bool", path, "notify.desktop")
-    return NotifySettings(desktop=desktop, apprise=tuple(apprise), language=language)
+# -- the file itself ----------------------------------------------------------------------
 
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+def _read_document(path: Path) -> tuple[str, dict[str, Any]] | None:
+    """The file's text and its TOML, or None when there is no file."""
+    data = _read_bytes(path)
+    if data is None:
+        return None
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")  # Notepad's byte-order mark
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: line {line} is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8"
+        ) from None
+    return text, _parse(text, path)
 
 
-def parse_duration(text: str, path: str = "", where: str = "") -> timedelta:
-    """ "30m", "3h", "3d" → timedelta; an error names the key and the file."""
-    found = _DURATION.match(text)
-    if not found:
-        at = f"{path}: {where}: " if path else ""
-        raise ConfigError(f'{at}expected a duration like "30m", "3h" or "3d", got {text!r}')
-    return timedelta(seconds=float(found.group(1)) * _UNITS[found.group(2)])
+def _parse(text: str, path: Path) -> dict[str, Any]:
+    try:
+        document = tomllib.loads(text)
+    except RecursionError:
+        document = None
+    except ValueError as exc:  # TOMLDecodeError, and a number too long to convert
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    if document is None or _depth(document) > MAX_DEPTH:
+        raise ConfigError(
+            f"{path}: tables and lists are nested too deep (more than {MAX_DEPTH} levels); "
+            "config.toml needs 3 at most"
+        )
+    return document
 
 
-def _account(name: str, table: Any, path: str) -> Account:
-    account = _section(
-        Account, {"name": name, **_table(table, path, f"accounts.{name}")}, path, f"accounts.{name}"
+def _depth(document: dict[str, Any]) -> int:
+    deepest = 0
+    todo: list[tuple[dict[str, Any] | list[Any], int]] = [(document, 1)]
+    while todo:
+        value, level = todo.pop()
+        deepest = max(deepest, level)
+        if level <= MAX_DEPTH:
+            children = value.values() if isinstance(value, dict) else value
+            todo += [(v, level + 1) for v in children if isinstance(v, dict | list)]
+    return deepest
+
+
+_KINDS = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    """The bytes of a regular file of at most MAX_FILE_BYTES; None when there is none.
+    Opened without blocking, so a FIFO is refused instead of waited on."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise ConfigError(f"{path}: is a link to a file that does not exist") from None
+        return None
+    except OSError as exc:
+        if path.is_dir():  # Windows cannot open a directory at all
+            raise ConfigError(f"{path}: is a directory, not a file") from None
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return _read_regular(fd, path)
+    finally:
+        os.close(fd)
+
+
+def _read_regular(fd: int, path: Path) -> bytes:
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        raise ConfigError(f"{path}: is {kind}, not a file; config.toml must be a plain text file")
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_FILE_BYTES:
+        try:
+            chunk = os.read(fd, 65_536)
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    raise ConfigError(
+        f"{path}: is larger than {MAX_FILE_BYTES // 1000} KB; a config.toml is a few KB, "
+        "is this the right file?"
     )
-    if account.marketplace not in marketplaces():
-        raise ConfigError(
-            f"{path}: accounts.{name}.marketplace: {account.marketplace!r} is not one of "
-            f"{', '.join(marketplaces())}"
-        )
-    return account
 
 
-def _table(value: Any, path: str, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path}: {where}: expected a table")
-    return value
-
-
-def _known(table: dict[str, Any], allowed: set[str], path: str, where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        at = f"{where}." if where else ""
-        raise ConfigError(
-            f"{path}: unknown key {at}{unknown[0]} (known: {', '.join(sorted(allowed))})"
-        )
-
-
-def _section(cls: type[_T], table: Any, path: str, where: str) -> _T:
-    table = _table(table, path, where)
-    types = {f.name: f.type for f in fields(cls)}  # type: ignore[arg-type]
-    _known(table, set(types), path, where)
-    for key, value in table.items():
-        _check_type(value, str(types[key]), path, f"{where}.{key}")
-    return cls(**table)
-
-
-def _check_type(value: Any, declared: str, path: str, where: str) -> None:
-    expected: tuple[type, ...]
-    if declared.startswith("str"):
-        expected = (str,) if "None" not in declared else (str, type(None))
-    elif declared == "bool":
-        expected = (bool,)
-    elif declared == "int":
-        expected = (int,)
-    elif declared == "float":
-        expected = (int, float)
-    else:
-        return
-    if not isinstance(value, expected) or (declared != "bool" and isinstance(value, bool)):
-        raise ConfigError(f"{path}: {where}: expected {declared}, got {value!r}")
-    if isinstance(value, int | float) and value < 0:
-        raise ConfigError(f"{path}: {where}: must not be negative, got {value!r}")
+# -- adding an account --------------------------------------------------------------------
 
 
 def save_account(account: Account, path: Path | None = None) -> Path:
     """Add or replace one [accounts.NAME] table, keeping the rest of the file (and its
-    comments) as the user wrote it."""
+    comments) as the user wrote it. The edited file is checked before it replaces the old
+    one, under a lock, so two `login`s at once keep both accounts and nothing is lost."""
     path = path or config_path()
-    load_config(path)  # refuse to edit a file that is already broken
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    block = _account_block(account)
-    lines = text.splitlines()
-    header = f"[accounts.{_key(account.name)}]"
-    if header in (line.strip() for line in lines):
-        start = next(i for i, line in enumerate(lines) if line.strip() == header)
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")),
-            len(lines),
-        )
-        lines[start:end] = [*block.splitlines(), ""]
-        text = "\n".join(lines).rstrip() + "\n"
-    else:
-        text = (text.rstrip() + "\n\n" if text.strip() else "") + block
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    load_config(path)
+    lock = FileLock(path.with_name(f"{path.name}.lock"), mode=0o600)
+    try:
+        with lock.acquire(timeout=_LOCK_TIMEOUT_S):
+            _save_account(account, path)
+    except Timeout:
+        raise ConfigError(
+            f"{path}: another cancelwatch has been changing this file for a minute; "
+            "try again when it is done"
+        ) from None
     return path
 
 
+def _save_account(account: Account, path: Path) -> None:
+    block = _account_block(account)
+    _config(_parse(block, path), str(path))  # the account itself: name, marketplace, URL
+    document = _read_document(path)
+    text = document[0] if document else ""
+    before = _config(document[1], str(path)) if document else Config(source=str(path))
+    edited = _with_account(text, account)
+    try:
+        after: Config | None = _config(_parse(edited, path), str(path))
+    except ConfigError:
+        after = None
+    accounts = {**before.accounts, account.name: account}
+    if (
+        after is None
+        or after.accounts != accounts
+        or _without_accounts(after) != _without_accounts(before)
+    ):
+        raise ConfigError(
+            f"{path}: cannot add [accounts.{toml_key(account.name)}] without changing the "
+            "rest of the file, which is left as it was; add it by hand: "
+            + "; ".join(block.splitlines())
+        )
+    write_private(path, edited.encode("utf-8"))
+
+
+def _without_accounts(cfg: Config) -> Config:
+    return replace(cfg, accounts={}, set_keys=frozenset())
+
+
+def _with_account(text: str, account: Account) -> str:
+    """`text` with the account's table replaced, or added at the end."""
+    block = _account_block(account)
+    lines = text.splitlines()
+    header = re.compile(
+        rf"\s*\[\s*accounts\s*\.\s*{re.escape(toml_key(account.name))}\s*\]\s*(#.*)?"
+    )
+    start = next((i for i, line in enumerate(lines) if header.fullmatch(line)), None)
+    if start is None:
+        return (text.rstrip() + "\n\n" if text.strip() else "") + block
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")),
+        len(lines),
+    )
+    lines[start:end] = [*block.splitlines(), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def _account_block(account: Account) -> str:
-    lines = [f"[accounts.{_key(account.name)}]", f"marketplace = {_string(account.marketplace)}"]
+    lines = [f"[accounts.{toml_key(account.name)}]", f"marketplace = {quoted(account.marketplace)}"]
     if account.base_url:
-        lines.append(f"base_url = {_string(account.base_url)}")
+        lines.append(f"base_url = {quoted(account.base_url)}")
     return "\n".join(lines) + "\n"
-
-
-def _key(name: str) -> str:
-    return name if name.replace("-", "").replace("_", "").isalnum() else _string(name)
-
-
-def _string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
