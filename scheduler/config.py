@@ -367,9 +367,16 @@ def save_account(account: Account, path: Path | None = None) -> Path:
     return path
 
 
+def check_account(account: Account, path: Path | None = None) -> None:
+    """Raise the ConfigError that saving `account` would meet for its name, marketplace or
+    address, so `login` can refuse before it signs in."""
+    path = path or config_path()
+    _config(_parse(_account_block(account), path), str(path))
+
+
 def _save_account(account: Account, path: Path) -> None:
+    check_account(account, path)
     block = _account_block(account)
-    _config(_parse(block, path), str(path))  # the account itself: name, marketplace, URL
     document = _read_document(path)
     text = document[0] if document else ""
     before = _config(document[1], str(path)) if document else Config(source=str(path))

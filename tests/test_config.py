@@ -27,6 +27,7 @@ from scheduler.config import (
     NotifySettings,
     QuietHours,
     WatchSettings,
+    check_account,
     load_config,
     parse_duration,
     save_account,
@@ -539,6 +540,16 @@ def test_save_account_never_writes_a_file_it_cannot_read_back(tmp_path, text, ac
     with pytest.raises(ConfigError, match=re.escape(message)):
         save_account(account, path)
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_an_account_is_checked_before_anything_is_written(tmp_path):
+    path = tmp_path / "config.toml"
+    check_account(Account("main", "amazon.com", "http://127.0.0.1:8080"), path)
+    with pytest.raises(ConfigError, match=r"\[accounts.main\] base_url: expected an http"):
+        check_account(Account("main", "amazon.com", "ftp://127.0.0.1"), path)
+    with pytest.raises(ConfigError, match="expected an account name"):
+        check_account(Account(" main"), path)
+    assert not path.exists()
 
 
 SAVER = """
