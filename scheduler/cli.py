@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,11 +16,13 @@ from typing import Any
 import click
 
 from scheduler import cli_setup, cli_watch, report
+from scheduler.state import DB_NAME
 from scraper.credentials import hold_passphrase
 from scraper.errors import CancelwatchError
 from scraper.inputs import read_page
 from scraper.markup import MatchLog, marketplaces
 from scraper.parse import PageSelectorFailure, parse_page
+from scraper.paths import data_dir
 
 EXIT_OK, EXIT_ATTENTION, EXIT_USAGE = 0, 1, 2
 
@@ -121,6 +124,15 @@ def run(command: Callable[..., Any], argv: list[str] | None) -> int:
     except CancelwatchError as exc:
         click.echo(f"cancelwatch: error: {exc}", err=True)
         return exc.exit_code
+    except sqlite3.DatabaseError as exc:
+        # Only state.db is SQLite: damage met after it opened (a table gone, a page that
+        # does not read) is the user's file to fix or move aside, not a traceback.
+        click.echo(
+            f"cancelwatch: error: cannot use the state database {data_dir() / DB_NAME} "
+            f"({exc}); if it is damaged, move it aside to start afresh",
+            err=True,
+        )
+        return EXIT_USAGE
     except click.exceptions.Abort:
         click.echo("cancelwatch: aborted", err=True)
         return 130

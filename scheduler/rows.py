@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
-from typing import Any, Literal
+from enum import Enum, StrEnum
+from functools import cache
+from typing import Any, Literal, TypeVar
 
-from scheduler.schema import parse_date_or_none, parse_instant, parse_instant_or_none
+from scheduler.schema import damaged, parse_date_or_none, parse_instant, parse_instant_or_none
 from scheduler.urgency import Urgency
-from scraper.model import Cancellability, OrderStatus
+from scraper.markup import marketplaces
+from scraper.model import Cancellability, OrderStatus, order_from_json, tracking_from_json
 
 
 class ChangeField(StrEnum):
@@ -191,77 +194,176 @@ def iso_duration(lead: timedelta) -> str:
 
 
 # ---- row readers --------------------------------------------------------------------------
+# A row that does not read back (edited by hand, damaged) is `DamagedState`, naming the
+# table, the row and the column: never a traceback from deep inside a command.
+
+E = TypeVar("E", bound=Enum)
+
+
+class _Cells:
+    """The columns of one row of `table`, each read as the type it must hold."""
+
+    def __init__(self, row: sqlite3.Row, table: str, key: str) -> None:
+        self.row = row
+        self.table = table
+        self.key = key
+
+    def where(self, column: str) -> str:
+        return f"table {self.table}, {self.key}, column {column}"
+
+    def text(self, column: str) -> str:
+        value = self.row[column]
+        if not isinstance(value, str):
+            raise damaged(self.where(column), value, "text")
+        return value
+
+    def text_or_none(self, column: str) -> str | None:
+        return None if self.row[column] is None else self.text(column)
+
+    def integer(self, column: str) -> int:
+        value = self.row[column]
+        if not isinstance(value, int):
+            raise damaged(self.where(column), value, "a whole number")
+        return value
+
+    def integer_or_none(self, column: str) -> int | None:
+        return None if self.row[column] is None else self.integer(column)
+
+    def instant(self, column: str) -> datetime:
+        return parse_instant(self.row[column], self.where(column))
+
+    def instant_or_none(self, column: str) -> datetime | None:
+        return parse_instant_or_none(self.row[column], self.where(column))
+
+    def day_or_none(self, column: str) -> date | None:
+        return parse_date_or_none(self.row[column], self.where(column))
+
+    def choice(self, column: str, kind: type[E]) -> E:
+        value = self.row[column]
+        try:
+            return kind(value)
+        except ValueError:
+            allowed = ", ".join(str(member.value) for member in kind)
+            raise damaged(self.where(column), value, f"one of {allowed}") from None
+
+    def decoded(self, column: str, check: Callable[[Any], object], expected: str) -> Any:
+        """JSON text whose value `check` accepts (it raises on a wrong shape)."""
+        text = self.text(column)
+        try:
+            value = json.loads(text)
+            check(value)
+        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError):
+            raise damaged(self.where(column), text, expected) from None
+        return value
+
+
+@cache
+def _known_marketplaces() -> tuple[str, ...]:
+    return tuple(marketplaces())  # the built-in selector files: fixed while we run
+
+
+def _order_json(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise TypeError(value)
+    order_from_json(value)
+
+
+def _tracking_json(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
+        raise TypeError(value)
+    for tracking in value:
+        tracking_from_json(tracking)
+
+
+def _by_id(row: sqlite3.Row, table: str) -> _Cells:
+    return _Cells(row, table, f"row id {row['id']!r}")
 
 
 def alert_from_row(row: sqlite3.Row) -> AlertRow:
+    cells = _by_id(row, "alerts")
     return AlertRow(
-        id=row["id"],
-        account=row["account"],
-        order_id=row["order_id"] or None,
-        kind=row["kind"],
-        lead=row["lead"],
-        due_at=parse_instant(row["due_at"]),
-        title=row["title"],
-        body=row["body"],
-        url=row["url"],
-        urgency=Urgency(row["urgency"]),
-        created_at=parse_instant(row["created_at"]),
-        sent_at=parse_instant_or_none(row["sent_at"]),
-        channel=row["channel"],
-        deferred_until=parse_instant_or_none(row["deferred_until"]),
-        superseded_at=parse_instant_or_none(row["superseded_at"]),
-        superseded_reason=row["superseded_reason"],
-        claimed_at=parse_instant_or_none(row["claimed_at"]),
+        id=cells.integer("id"),
+        account=cells.text("account"),
+        order_id=cells.text("order_id") or None,
+        kind=cells.text("kind"),
+        lead=cells.text("lead"),
+        due_at=cells.instant("due_at"),
+        title=cells.text("title"),
+        body=cells.text("body"),
+        url=cells.text_or_none("url"),
+        urgency=cells.choice("urgency", Urgency),
+        created_at=cells.instant("created_at"),
+        sent_at=cells.instant_or_none("sent_at"),
+        channel=cells.text_or_none("channel"),
+        deferred_until=cells.instant_or_none("deferred_until"),
+        superseded_at=cells.instant_or_none("superseded_at"),
+        superseded_reason=cells.text_or_none("superseded_reason"),
+        claimed_at=cells.instant_or_none("claimed_at"),
     )
 
 
 def check_from_row(row: sqlite3.Row) -> CheckRow:
+    cells = _by_id(row, "checks")
+    result = cells.text("result")
+    if result not in ("ok", "error"):
+        raise damaged(cells.where("result"), result, "one of ok, error")
     return CheckRow(
-        id=row["id"],
-        account=row["account"],
-        marketplace=row["marketplace"],
-        started_at=parse_instant(row["started_at"]),
-        finished_at=parse_instant(row["finished_at"]),
-        result="ok" if row["result"] == "ok" else "error",
-        error_kind=row["error_kind"],
-        error_message=row["error_message"],
-        pages_read=row["pages_read"],
-        orders_read=row["orders_read"],
-        new_orders=row["new_orders"],
-        changes=row["changes"],
+        id=cells.integer("id"),
+        account=cells.text("account"),
+        marketplace=cells.text_or_none("marketplace"),
+        started_at=cells.instant("started_at"),
+        finished_at=cells.instant("finished_at"),
+        result="ok" if result == "ok" else "error",
+        error_kind=cells.text_or_none("error_kind"),
+        error_message=cells.text_or_none("error_message"),
+        pages_read=cells.integer("pages_read"),
+        orders_read=cells.integer("orders_read"),
+        new_orders=cells.integer("new_orders"),
+        changes=cells.integer("changes"),
     )
 
 
 def order_from_row(row: sqlite3.Row) -> StoredOrder:
-    ids = row["tracking_ids"]
+    key = f"account {row['account']!r}, order {row['order_id']!r}"
+    cells = _Cells(row, "orders", key)
+    ids = cells.text_or_none("tracking_ids")
+    marketplace = cells.text("marketplace")
+    if marketplace not in _known_marketplaces():
+        known = ", ".join(_known_marketplaces())
+        raise damaged(cells.where("marketplace"), marketplace, f"one of {known}")
     return StoredOrder(
-        account=row["account"],
-        order_id=row["order_id"],
-        marketplace=row["marketplace"],
-        first_seen=parse_instant(row["first_seen"]),
-        last_seen=parse_instant(row["last_seen"]),
-        status=OrderStatus(row["status"]),
-        cancellable=Cancellability(row["cancellable"]),
-        digital=bool(row["digital"]),
-        placed_on=parse_date_or_none(row["placed_on"]),
+        account=cells.text("account"),
+        order_id=cells.text("order_id"),
+        marketplace=marketplace,
+        first_seen=cells.instant("first_seen"),
+        last_seen=cells.instant("last_seen"),
+        status=cells.choice("status", OrderStatus),
+        cancellable=cells.choice("cancellable", Cancellability),
+        digital=bool(cells.integer("digital")),
+        placed_on=cells.day_or_none("placed_on"),
         tracking_ids=tuple(ids.split(",")) if ids else (),
-        release_date=parse_date_or_none(row["release_date"]),
-        cancel_deadline=parse_date_or_none(row["cancel_deadline"]),
-        return_until=parse_date_or_none(row["return_until"]),
-        vanished_at=parse_instant_or_none(row["vanished_at"]),
-        manual_deadline=parse_instant_or_none(row["manual_deadline"]),
-        order=json.loads(row["order_json"]),
-        tracking=json.loads(row["tracking_json"]),
+        release_date=cells.day_or_none("release_date"),
+        cancel_deadline=cells.day_or_none("cancel_deadline"),
+        return_until=cells.day_or_none("return_until"),
+        vanished_at=cells.instant_or_none("vanished_at"),
+        manual_deadline=parse_instant_or_none(  # joined in from the user's own table
+            row["manual_deadline"], f"table manual_deadlines, {key}, column deadline"
+        ),
+        order=cells.decoded("order_json", _order_json, "an order as cancelwatch stores it"),
+        tracking=cells.decoded(
+            "tracking_json", _tracking_json, "a list of tracking as cancelwatch stores it"
+        ),
     )
 
 
 def change_from_row(row: sqlite3.Row) -> ChangeRow:
+    cells = _by_id(row, "changes")
     return ChangeRow(
-        account=row["account"],
-        order_id=row["order_id"],
-        field=ChangeField(row["field"]),
-        old=row["old"],
-        new=row["new"],
-        at=parse_instant(row["at"]),
-        check_id=row["check_id"],
+        account=cells.text("account"),
+        order_id=cells.text("order_id"),
+        field=cells.choice("field", ChangeField),
+        old=cells.text_or_none("old"),
+        new=cells.text_or_none("new"),
+        at=cells.instant("at"),
+        check_id=cells.integer_or_none("check_id"),
     )

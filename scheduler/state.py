@@ -139,9 +139,20 @@ class State:
     @classmethod
     def open(cls, path: Path | None = None) -> State:
         """Open (creating and migrating as needed) `path`, by default
-        `data_dir()/state.db`. Raises `NewerSchema` for a database from a newer version."""
+        `data_dir()/state.db`. A file that is not cancelwatch's database, from a newer
+        version (`NewerSchema`), or whose orders or pending alerts do not read back
+        (`DamagedState`) is a `StateError` naming what is wrong; nothing is written to it."""
         path = path if path is not None else data_dir() / DB_NAME
-        return cls(connect(path, MIGRATIONS), path)  # this module's MIGRATIONS: see schema_version
+        state = cls(connect(path, MIGRATIONS), path)  # this module's MIGRATIONS: see schema_version
+        try:
+            # Read now what every command relies on: a damaged row stops the command
+            # before it signs in or starts watching, not halfway or every minute after.
+            state.orders()
+            state.pending_alerts()
+        except BaseException:
+            state.close()
+            raise
+        return state
 
     def close(self) -> None:
         """Close the connection (idempotent). The last connection to close checkpoints

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler import state as state_module
+from scheduler.schema import APPLICATION_ID, DamagedState, ForeignDatabase
 from scheduler.state import (
     Change,
     ChangeField,
@@ -198,12 +199,105 @@ def test_a_new_database_gets_the_latest_schema_wal_and_owner_only_mode(db: Path)
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
 
 
-def test_an_empty_file_is_migrated_from_version_0(db: Path) -> None:
+def test_an_empty_file_is_started_afresh_with_a_warning(
+    db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     db.parent.mkdir(parents=True)
     db.touch()
     with State.open(db) as opened:
         assert opened.last_check() is None
     assert raw(db, "PRAGMA user_version") == [(schema_version(),)]
+    assert raw(db, "PRAGMA application_id") == [(APPLICATION_ID,)]
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert f"{db} was empty (0 bytes)" in warning.getMessage()
+
+
+def test_a_new_file_and_a_blank_database_start_without_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blank = tmp_path / "blank.db"  # a header and nothing else, as `sqlite3 blank.db` leaves
+    conn = sqlite3.connect(blank, isolation_level=None)
+    conn.executescript("CREATE TABLE t (x); DROP TABLE t")
+    conn.close()
+    assert blank.stat().st_size > 0
+    for path in (tmp_path / "new.db", blank):
+        State.open(path).close()
+        assert raw(path, "PRAGMA application_id") == [(APPLICATION_ID,)]
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
+
+
+def test_a_database_made_before_the_application_id_opens_with_its_data(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What cancelwatch wrote before it set `application_id`: schema 1, id 0."""
+    monkeypatch.setattr(state_module, "MIGRATIONS", state_module.MIGRATIONS[:1])
+    with State.open(db) as opened:
+        check(opened, [make_order()], at=T0, alerts=[alert()])
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA application_id = 0")
+    conn.close()
+    monkeypatch.undo()
+    with State.open(db) as opened:
+        assert [o.order_id for o in opened.orders()] == ["249-0000001-0000001"]
+        assert len(opened.pending_alerts()) == 1
+    assert raw(db, "PRAGMA application_id") == [(APPLICATION_ID,)]
+    assert raw(db, "PRAGMA user_version") == [(schema_version(),)]
+
+
+@pytest.mark.parametrize(
+    ("setup", "shown"),
+    [
+        ("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')", "'notes'"),
+        ("PRAGMA application_id = 1196444487", "0x47504b47"),
+        ("PRAGMA user_version = 3", "user_version is 3"),
+        ("CREATE TABLE alerts (id INTEGER); PRAGMA user_version = 1", "'alerts'"),
+    ],
+    ids=["its own tables", "its own id", "a version, nothing else", "one table of ours"],
+)
+def test_another_programs_database_is_refused_and_left_untouched(
+    db: Path, setup: str, shown: str
+) -> None:
+    db.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db)
+    conn.executescript(setup)
+    conn.close()
+    before = db.read_bytes()
+    with pytest.raises(ForeignDatabase, match="not cancelwatch's") as caught:
+        State.open(db)
+    assert shown in str(caught.value) and str(db) in str(caught.value)
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in db.parent.iterdir()) == ["state.db"]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda db: db.mkdir(), "is a directory"),
+        (os.mkfifo, "not a regular file"),
+        (lambda db: db.symlink_to(db), "symbolic link loop"),
+        (lambda db: db.write_bytes(b"SQLite fo"), "not a SQLite database"),
+    ],
+    ids=["directory", "fifo", "symlink loop", "a short file"],
+)
+def test_what_is_not_a_database_file_is_refused_without_waiting(
+    db: Path, make: Callable[[Path], object], message: str
+) -> None:
+    db.parent.mkdir(parents=True)
+    make(db)
+    started = time.monotonic()
+    with pytest.raises(StateError, match=message):
+        State.open(db)
+    assert time.monotonic() - started < 5
+
+
+def test_a_symlink_to_a_database_is_followed(tmp_path: Path) -> None:
+    real = tmp_path / "elsewhere" / "state.db"
+    with State.open(real) as opened:
+        check(opened, [make_order()], at=T0)
+    link = tmp_path / "state.db"
+    link.symlink_to(real)
+    with State.open(link) as opened:
+        assert [o.order_id for o in opened.orders()] == ["249-0000001-0000001"]
 
 
 def test_the_default_path_is_state_db_in_the_data_dir(
@@ -215,12 +309,13 @@ def test_the_default_path_is_state_db_in_the_data_dir(
     assert (tmp_path / "home" / "state.db").exists()
 
 
-def test_migrating_from_version_1_applies_the_later_steps_and_keeps_the_data(
+def test_a_new_migration_step_applies_to_an_existing_database_and_keeps_the_data(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with State.open(db) as opened:
         check(opened, [make_order()], at=T0, alerts=[alert()])
-    assert raw(db, "PRAGMA user_version") == [(1,)]
+    current = schema_version()
+    assert raw(db, "PRAGMA user_version") == [(current,)]
 
     def add_snooze_count(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE alerts ADD COLUMN snoozes INTEGER NOT NULL DEFAULT 0")
@@ -229,7 +324,7 @@ def test_migrating_from_version_1_applies_the_later_steps_and_keeps_the_data(
     with State.open(db) as opened:
         assert [o.order_id for o in opened.orders()] == ["249-0000001-0000001"]
         assert len(opened.pending_alerts()) == 1
-    assert raw(db, "PRAGMA user_version") == [(2,)]
+    assert raw(db, "PRAGMA user_version") == [(current + 1,)]
     assert raw(db, "SELECT snoozes FROM alerts") == [(0,)]
 
 
@@ -238,6 +333,7 @@ def test_a_failing_migration_step_leaves_the_database_as_it_was(
 ) -> None:
     with State.open(db) as opened:
         check(opened, [make_order()], at=T0)
+    before = schema_version()
 
     def half_done(conn: sqlite3.Connection) -> None:
         conn.execute("CREATE TABLE notes (text TEXT)")
@@ -247,7 +343,7 @@ def test_a_failing_migration_step_leaves_the_database_as_it_was(
     monkeypatch.setattr(state_module, "MIGRATIONS", [*state_module.MIGRATIONS, half_done])
     with pytest.raises(RuntimeError, match="halfway"):
         State.open(db)
-    assert raw(db, "PRAGMA user_version") == [(1,)]
+    assert raw(db, "PRAGMA user_version") == [(before,)]
     assert raw(db, "SELECT name FROM sqlite_master WHERE name = 'notes'") == []
     assert count(db, "changes") == 1
 
@@ -257,7 +353,8 @@ def test_a_database_from_a_newer_cancelwatch_is_a_clear_error(db: Path) -> None:
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA user_version = 99")
     conn.close()
-    with pytest.raises(NewerSchema, match=r"schema version 99.*knows only up to 1.*upgrade"):
+    known = schema_version()
+    with pytest.raises(NewerSchema, match=rf"schema version 99.*knows only up to {known}.*upgrade"):
         State.open(db)
     assert raw(db, "PRAGMA user_version") == [(99,)]
 
@@ -857,6 +954,64 @@ def test_the_database_refuses_instants_that_are_not_utc_text(db: Path) -> None:
             "INSERT INTO accounts (name, created_at) VALUES (?, ?)", ("z", "2025-03-01 09:00:00")
         )
     conn.close()
+
+
+def _edit(db: Path, sql: str) -> None:
+    """As a person at the sqlite3 shell with CHECK constraints turned off."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute("PRAGMA ignore_check_constraints = ON")
+        assert conn.execute(sql).rowcount >= 1
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("sql", "read", "words"),
+    [
+        (
+            "UPDATE changes SET field = 'colour'",
+            lambda s: s.changes("249-0000001-0000001"),
+            ("table changes, row id 1, column field: 'colour'", "one of new, status"),
+        ),
+        (
+            "UPDATE checks SET started_at = '2025-03-01T00:00:00.000000'",
+            lambda s: s.last_check(),
+            ("table checks, row id 1, column started_at", "with its UTC offset"),
+        ),
+        (
+            "UPDATE checks SET pages_read = 'many'",
+            lambda s: s.last_check(),
+            ("table checks, row id 1, column pages_read: 'many'", "a whole number"),
+        ),
+        (
+            "UPDATE alerts SET sent_at = '2025-02-29T00:00:00.000000+00:00', channel = 'x'",
+            lambda s: s.alert(1),
+            ("table alerts, row id 1, column sent_at", "'2025-02-29T00:00:00.000000+00:00'"),
+        ),
+        (
+            "UPDATE cancellations SET at = 'yesterday'",
+            lambda s: s.cancellations(ACCOUNT, T0 - timedelta(days=1)),
+            ("'yesterday' is not a UTC instant",),
+        ),
+    ],
+    ids=["change field", "naive instant", "count as text", "no such day", "instant in words"],
+)
+def test_a_value_edited_by_hand_reads_as_damaged_state_naming_where(
+    db: Path, sql: str, read: Callable[[State], object], words: tuple[str, ...]
+) -> None:
+    with State.open(db) as opened:
+        check(opened, [make_order()], at=T0)
+        opened.record_cancellation(ACCOUNT, "249-0000001-0000001", T0)
+        opened.add_alerts(ACCOUNT, [alert(kind="sign_in_needed", order_id=None)], now=T0)
+    _edit(db, sql)
+    with State.open(db) as opened, pytest.raises(DamagedState) as caught:
+        read(opened)
+    message = str(caught.value)
+    assert message.startswith("state.db, ") and "fix or delete that row" in message
+    assert "\n" not in message
+    for word in words:
+        assert word in message
 
 
 # ---- crashes ----------------------------------------------------------------------------
