@@ -24,6 +24,12 @@ from scraper.markup import load_selectors, marketplaces
 EXIT_ATTENTION = 1
 
 
+def clock() -> datetime:
+    """Now, for every command here: the one place they read the time, so a test can run
+    them at a moment of its choosing by patching `scheduler.cli_watch.clock`."""
+    return datetime.now(UTC)
+
+
 def _emit(payload: Any, as_json: bool, printer: Any) -> None:
     if as_json:
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -51,7 +57,7 @@ def demo(marketplace: str, as_json: bool, headed: bool) -> None:
         outcome = run_demo(marketplace, cfg, notifier, headed=headed, progress=progress)
     if outcome.error:
         raise outcome.error
-    _emit(wr.outcome_json(outcome, datetime.now(UTC)), as_json, wr.print_outcome)
+    _emit(wr.outcome_json(outcome, clock()), as_json, wr.print_outcome)
 
 
 @click.command()
@@ -75,7 +81,7 @@ def check(account: str | None, as_json: bool, headed: bool) -> None:
             outcomes.append(
                 check_account(acc, cfg, state, notifier, headed=headed, progress=progress)
             )
-    now = datetime.now(UTC)
+    now = clock()
     summaries = [wr.outcome_json(o, now) for o in outcomes]
     _emit(summaries if len(summaries) > 1 else summaries[0], as_json, wr.print_outcome)
     failed = [o.error for o in outcomes if o.error is not None]
@@ -91,7 +97,7 @@ def check(account: str | None, as_json: bool, headed: bool) -> None:
 def status(account: str | None, as_json: bool) -> None:
     """Open orders, next alerts and the last check, from the database: no network."""
     cfg = load_config()
-    now = datetime.now(UTC)
+    now = clock()
     lang = language(cfg)
     with State.open() as state:
         names = (
@@ -120,7 +126,7 @@ def status(account: str | None, as_json: bool) -> None:
 def advise(order_id: str, as_json: bool) -> None:
     """What can still be done about ORDER_ID, and what to do once it can't be cancelled."""
     cfg = load_config()
-    now = datetime.now(UTC)
+    now = clock()
     with State.open() as state:
         stored = _stored(state, order_id)
         order, assessment = assess_stored(stored, cfg, now, language(cfg))
@@ -136,7 +142,7 @@ def deadline(order_id: str, when: str | None, clear: bool) -> None:
     """Set ORDER_ID's cancel deadline by hand (WHEN: 2026-12-15 or "2026-12-15 18:00", in
     the marketplace's time zone), e.g. a pre-order's "release − 90 days"."""
     cfg = load_config()
-    now = datetime.now(UTC)
+    now = clock()
     with State.open() as state:
         stored = _stored(state, order_id)
         if clear:

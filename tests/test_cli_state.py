@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 
+from scheduler import cli_watch
 from scheduler.cli import cli, run
 from scheduler.state import State
 from tests.pages import JP, parse_file
@@ -27,6 +28,8 @@ def cancelwatch(*args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path))
+    # The commands run at NOW, whatever today is: a deadline set for 2026-12-20 stays ahead.
+    monkeypatch.setattr(cli_watch, "clock", lambda: NOW)
     page = parse_file(JP / "order-list-2026.html")
     with State.open(tmp_path / "state.db") as state:
         state.record_check("main", "amazon.co.jp", page.orders, {}, now=NOW, alerts=[])
@@ -63,6 +66,8 @@ def test_a_deadline_set_by_hand_wins_and_plans_its_reminders(home):
     code, out, _ = cancelwatch("advise", PREORDER, "--json")
     window = json.loads(out)["window"]
     assert (window["known"], window["closes_at"]) == ("user", "2026-12-20T14:59:00+00:00")
+    closes = datetime(2026, 12, 20, 14, 59, tzinfo=UTC)  # 23:59 JST
+    assert window["seconds_left"] == int((closes - NOW).total_seconds())  # counted from NOW
     code, out, _ = cancelwatch("status", "--json")
     leads = sorted(a["lead"] for a in json.loads(out)["next_alerts"] if a["order_id"] == PREORDER)
     assert leads == ["P1D", "PT30M", "PT3H"]
