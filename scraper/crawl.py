@@ -34,6 +34,8 @@ _MOVING = (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT)
 _BACKOFF_CAP = 60.0
 _MAX_SIGN_INS = 2
 _SIGN_IN_KINDS = (PageKind.SIGN_IN, PageKind.OTP, PageKind.CAPTCHA, PageKind.CHALLENGE)
+_PARSED = "() => document.readyState !== 'loading'"
+"""The page's HTML is all there (what `domcontentloaded` means)."""
 
 
 class Stopped(CancelwatchError):
@@ -260,10 +262,13 @@ class Crawl:
     def _goto(self, url: str) -> int | None:
         if self.stop is not None and self.stop.is_set():
             raise Stopped("stopped before the check finished; nothing was recorded")
+        timeout = self.options.timeout_seconds * 1000
         try:
-            response = self.page.goto(
-                url, wait_until="domcontentloaded", timeout=self.options.timeout_seconds * 1000
-            )
+            # Not wait_until="domcontentloaded": a page that starts a navigation the guard
+            # refuses leaves Playwright waiting for a load that never comes, though the
+            # page it had is there, whole. The document's own readiness is the truth.
+            response = self.page.goto(url, wait_until="commit", timeout=timeout)
+            self.page.wait_for_function(_PARSED, timeout=timeout)
         except PlaywrightError as exc:
             log.info("%s: %s", _short(url), str(exc).splitlines()[0])
             return None

@@ -1,0 +1,116 @@
+"""The attack suite: a hostile site tries every way we know to make the browser change an
+order, against a real Chromium launched and guarded the way `check` launches it. The
+site's own log is the judge: zero requests that change anything.
+
+Each attack runs twice. First in a browser without the guard, where it must reach the
+server (so the attack is real, and we learn how long it takes); then in the guarded
+browser, where nothing may reach it, waited for at least twice as long.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright
+
+from scraper.browser import find_browser, launch, new_context
+from scraper.guard import Guard, guard_of
+from tests.hostile_site import ATTACK_NAMES, ORDERS, HostileLog, hostile_site
+from tests.local_site import PAGE_TIMEOUT_MS
+
+SITE_TIMEOUT_S = 10.0
+MIN_WAIT_S = 0.5
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[tuple[HostileLog, str, str]]:
+    with hostile_site() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def guarded(playwright: Playwright, site: tuple[HostileLog, str, str]) -> Iterator[Browser]:
+    """Launched as `check` launches it; both origins are sites it reads, so that frames
+    of the other one run in a process of their own and are guarded there too."""
+    _, a, b = site
+    with launch(playwright, find_browser()) as browser:
+        guard_of(browser).policy.add_site(b)
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def unguarded(playwright: Playwright) -> Iterator[Browser]:
+    choice = find_browser()
+    browser = playwright.chromium.launch(
+        executable_path=choice.executable,
+        channel=None if choice.executable else "chromium",
+        args=["--disable-features=LocalNetworkAccessChecks"],
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.mark.parametrize("name", ATTACK_NAMES)
+def test_an_attack_never_reaches_the_server(
+    name: str,
+    site: tuple[HostileLog, str, str],
+    guarded: Browser,
+    unguarded: Browser,
+) -> None:
+    log, a, _ = site
+
+    # Without the guard: the attack is real.
+    log.clear()
+    context = unguarded.new_context()
+    try:
+        page = context.new_page()
+        started = time.monotonic()
+        page.goto(f"{a}{ORDERS}?attack={name}", wait_until="commit", timeout=PAGE_TIMEOUT_MS)
+        reached = _await(page, lambda: bool(log.mutating()), SITE_TIMEOUT_S)
+        took = time.monotonic() - started
+    finally:
+        context.close()
+    assert reached, f"{name}: without the guard the attack did not reach the server"
+
+    # With the guard: nothing reaches it, however long we wait.
+    log.clear()
+    guard = guard_of(guarded)
+    mark = guard.mark()
+    context = new_context(guarded, site=a)
+    try:
+        page = context.new_page()
+        # As the crawl opens a page: a refused navigation leaves Playwright waiting for a
+        # load that never comes, so the document's own readiness is awaited.
+        page.goto(f"{a}{ORDERS}?attack={name}", wait_until="commit", timeout=PAGE_TIMEOUT_MS)
+        assert _await(page, lambda: _saw(log, f"done={name}"), SITE_TIMEOUT_S), name
+        _await(page, lambda: bool(log.mutating()), max(MIN_WAIT_S, 2 * took))
+    finally:
+        context.close()
+
+    assert log.mutating() == [], name
+    _assert_reported(guard, mark)
+
+
+def _saw(log: HostileLog, text: str) -> bool:
+    return any(text in target for _, target in list(log.requests))
+
+
+def _await(page: Page, condition: Callable[[], bool], timeout_s: float) -> bool:
+    """Wait for `condition` while the browser goes on (the guard answers from this
+    thread, so the wait must be a Playwright call, not time.sleep)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if condition():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        page.wait_for_timeout(50)
+
+
+def _assert_reported(guard: Guard, mark: int) -> None:
+    """What the guard refused is kept with the page that asked, never with a query."""
+    for refused in guard.since(mark):
+        assert "?" not in refused.url
+        assert refused.page is None or "?" not in refused.page
