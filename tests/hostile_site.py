@@ -136,8 +136,8 @@ ATTACKS: tuple[Attack, ...] = (
     ),
     Attack(
         "form_get",
-        f'<form id="f" action="{CANCEL.split("?", maxsplit=1)[0]}"><input name="orderID" value="1"></form>'
-        + _then_done("f.submit()"),
+        f'<form id="f" action="{CANCEL.split("?", maxsplit=1)[0]}">'
+        '<input name="orderID" value="1"></form>' + _then_done("f.submit()"),
     ),
     Attack(
         "form_post",

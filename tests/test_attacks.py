@@ -34,9 +34,9 @@ def site() -> Iterator[tuple[HostileLog, str, str]]:
 def guarded(playwright: Playwright, site: tuple[HostileLog, str, str]) -> Iterator[Browser]:
     """Launched as `check` launches it; both origins are sites it reads, so that frames
     of the other one run in a process of their own and are guarded there too."""
-    _, a, b = site
+    other = site[2]
     with launch(playwright, find_browser()) as browser:
-        guard_of(browser).policy.add_site(b)
+        guard_of(browser).policy.add_site(other)
         yield browser
 
 
