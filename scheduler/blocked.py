@@ -58,7 +58,7 @@ _TAIL = {
     ),
     "ja": (
         "cancelwatchが止めたので、Amazonには何も届いていません。繰り返すときは、"
-        "ログ（`cancelwatch check -v`）を添えて報告してください。"
+        "ログ（`cancelwatch -v check`）を添えて報告してください。"
     ),
 }
 

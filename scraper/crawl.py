@@ -20,7 +20,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from scraper.errors import AmazonUnavailable, CancelwatchError, SelectorFailure, SignInNeeded
-from scraper.guard import Guard, Refused, guard_of
+from scraper.guard import Guard, Refused, guard_of, wait_parsed
 from scraper.markup import Selectors
 from scraper.model import Cancellability, Order, OrderStatus, PageKind, ParsedPage, Tracking
 from scraper.parse import PageSelectorFailure, parse_page
@@ -34,8 +34,6 @@ _MOVING = (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT)
 _BACKOFF_CAP = 60.0
 _MAX_SIGN_INS = 2
 _SIGN_IN_KINDS = (PageKind.SIGN_IN, PageKind.OTP, PageKind.CAPTCHA, PageKind.CHALLENGE)
-_PARSED = "() => document.readyState !== 'loading'"
-"""The page's HTML is all there (what `domcontentloaded` means)."""
 
 
 class Stopped(CancelwatchError):
@@ -264,11 +262,8 @@ class Crawl:
             raise Stopped("stopped before the check finished; nothing was recorded")
         timeout = self.options.timeout_seconds * 1000
         try:
-            # Not wait_until="domcontentloaded": a page that starts a navigation the guard
-            # refuses leaves Playwright waiting for a load that never comes, though the
-            # page it had is there, whole. The document's own readiness is the truth.
             response = self.page.goto(url, wait_until="commit", timeout=timeout)
-            self.page.wait_for_function(_PARSED, timeout=timeout)
+            wait_parsed(self.page, timeout)
         except PlaywrightError as exc:
             log.info("%s: %s", _short(url), str(exc).splitlines()[0])
             return None

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from playwright.sync_api import Browser, BrowserContext, CDPSession
+from playwright.sync_api import Browser, BrowserContext, CDPSession, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from scraper.readonly import Family, Load, ReadOnlyPolicy, Refusal, Verdict, describe
@@ -217,6 +217,19 @@ def _post_data(request: dict[str, Any]) -> bytes | None:
         return b"".join(base64.b64decode(entry.get("bytes", "")) for entry in entries)
     post_data = request.get("postData")
     return post_data.encode() if isinstance(post_data, str) else None
+
+
+_PARSED = "() => document.readyState !== 'loading'"
+
+
+def wait_parsed(page: Page, timeout_ms: float) -> None:
+    """Wait until the page's HTML is all there (what "domcontentloaded" means).
+
+    Use this after a navigation that waited only for "commit", never Playwright's load
+    states: a page that starts a navigation the guard refuses keeps its document, whole,
+    but leaves Playwright waiting for a load that never comes.
+    """
+    page.wait_for_function(_PARSED, timeout=timeout_ms)
 
 
 _GUARDS: WeakKeyDictionary[Browser, Guard] = WeakKeyDictionary()

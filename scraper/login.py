@@ -18,6 +18,7 @@ from playwright.sync_api import Page
 
 from scraper.credentials import Credentials, write_private
 from scraper.errors import AmazonUnavailable, SignInNeeded
+from scraper.guard import wait_parsed
 from scraper.model import PageKind, ParsedPage
 from scraper.parse import PageSelectorFailure, parse_page
 from scraper.paths import data_dir
@@ -29,6 +30,7 @@ _PASSWORD_FIELD = "input#ap_password, input[type='password']:not(.hide)"
 _OTP_FIELD = "input[name='otpCode'], input[name='code']"
 _SIGNED_IN = (PageKind.ORDER_LIST, PageKind.EMPTY_SHELL, PageKind.DIGITAL_ORDER)
 _MAX_STEPS = 8
+_SUBMIT_TIMEOUT_MS = 30_000  # Playwright's own default for the navigation
 HUMAN_WAIT_MS = 10 * 60 * 1000
 """How long a visible browser waits for the human to solve a CAPTCHA."""
 
@@ -177,8 +179,9 @@ class SignIn:
 
     def _submit(self, selector: str) -> None:
         try:
-            with self.page.expect_navigation(wait_until="domcontentloaded"):
+            with self.page.expect_navigation(wait_until="commit"):
                 self.page.locator(selector).first.press("Enter")
+            wait_parsed(self.page, _SUBMIT_TIMEOUT_MS)
         except PlaywrightError as exc:
             raise AmazonUnavailable(
                 self._scrub(f"the sign-in form did not submit: {exc}")

@@ -7,9 +7,11 @@ where a guard failure shows.
 
 from __future__ import annotations
 
+import posixpath
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from scraper.demo import pages
 from scraper.demo.auth import Auth
@@ -32,16 +34,18 @@ WAF_COOKIE = "aws-waf-token"
 
 
 def mutating_action(request: Request) -> str | None:
-    """The kind of change a request asks for, or None for a read. The same URL families
-    as the read-only guard in DESIGN.md."""
-    path, query = request.path.lower(), request.raw_query.lower()
+    """The kind of change a request asks for, or None for a read: the families Amazon
+    changes orders, carts and accounts through. The path is read as a lenient server
+    reads it (decoded until it settles, dot segments and `;params` resolved, any case),
+    so that a spelling the guard failed to see through would still show in the log."""
+    path, query = _as_server_reads(request.path), unquote(request.raw_query).lower()
     rules: list[tuple[bool, str]] = [
-        ("/preship/cancel-items" in path, "cancel"),
-        ("cancelrequest" in query, "cancel_request"),
         ("/order/edit.html" in path or "order-edit.html" in path, "edit"),
-        (path.startswith(("/spr/returns", "/gp/orc/returns", "/returns")), "return"),
-        (path.startswith(("/checkout", "/gp/buy/", "/gp/checkoutportal", "/gp/buyagain")), "buy"),
-        ("buy-now" in path or "buynow" in path, "buy"),
+        ("cancelrequest" in query, "cancel_request"),
+        ("cancel" in path or "usecase=cancel" in query, "cancel"),
+        ("return" in path, "return"),
+        (any(w in path for w in ("/checkout", "/gp/buy", "buynow", "buy-now")), "buy"),
+        ("cart" in path or "/gp/item-dispatch" in path, "cart"),
         ("/delivery-preferences" in path, "change"),
     ]
     for hit, action in rules:
@@ -50,6 +54,17 @@ def mutating_action(request: Request) -> str | None:
     if request.method not in ("GET", "HEAD") and path != "/ap/signin":
         return "post"
     return None
+
+
+def _as_server_reads(raw_path: str) -> str:
+    path = raw_path
+    for _ in range(8):
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    segments = [s.split(";", 1)[0] for s in path.replace("\\", "/").split("/") if s]
+    return posixpath.normpath("/" + "/".join(segments)).lower()
 
 
 @dataclass
