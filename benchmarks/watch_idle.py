@@ -80,7 +80,7 @@ CONFIG = """\
 marketplace = "{marketplace}"
 base_url = "{base_url}"
 [crawl]
-delay_seconds = 0
+delay_seconds = 1
 [watch]
 interval_minutes = 60
 jitter_seconds = 0
