@@ -245,6 +245,16 @@ ATTACKS: tuple[Attack, ...] = (
             "new f.contentWindow.WebSocket('ws://' + location.host + '/your-orders/cancel')"
         ),
     ),
+    Attack(
+        "websocket_in_data_url_iframe",
+        "<iframe src=\"data:text/html,<script>new WebSocket('ws://{A_HOST}/your-orders/cancel')"
+        '</script>"></iframe>',
+    ),
+    Attack(
+        "websocket_in_srcdoc_iframe",
+        "<iframe srcdoc=\"<script>new WebSocket('ws://{A_HOST}/your-orders/cancel')"
+        '</script>"></iframe>',
+    ),
     Attack("websocket_in_worker", _then_done("new Worker('/static/worker-websocket.js')")),
     Attack(
         "websocket_in_shared_worker", _then_done("new SharedWorker('/static/worker-websocket.js')")
@@ -327,7 +337,7 @@ _TYPES = {
 
 
 def _page(attack: Attack, a: str, b: str) -> str:
-    body = attack.body.replace("{A}", a).replace("{B}", b)
+    body = attack.body.replace("{A}", a).replace("{B}", b).replace("{A_HOST}", a.split("//")[1])
     return (
         "<!doctype html><html><head><meta charset=utf-8><title>Your Orders</title>"
         f"<script>function done() {{ fetch('/your-orders/orders?done={attack.name}'); }}"
