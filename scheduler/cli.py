@@ -19,7 +19,7 @@ from scheduler import cli_setup, cli_watch, report
 from scheduler.state import DB_NAME
 from scraper.credentials import hold_passphrase
 from scraper.errors import CancelwatchError
-from scraper.inputs import read_page
+from scraper.inputs import PageText, read_page
 from scraper.markup import MatchLog, marketplaces
 from scraper.parse import PageSelectorFailure, parse_page
 from scraper.paths import data_dir
@@ -57,8 +57,8 @@ _marketplace_option = click.option(
 )
 def parse(files: tuple[Path, ...], marketplace: str | None, as_json: bool) -> None:
     """Read saved Amazon pages (order list, details, tracking, sign-in…). Touches no network."""
-    texts = [(path, read_page(path)) for path in files]
-    results = [_parse_one(path, text, marketplace) for path, text in texts]
+    pages = [(path, read_page(path)) for path in files]
+    results = [_parse_one(path, page, marketplace) for path, page in pages]
     if as_json:
         payload: Any = results if len(results) > 1 else results[0]
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -69,9 +69,11 @@ def parse(files: tuple[Path, ...], marketplace: str | None, as_json: bool) -> No
         sys.exit(EXIT_ATTENTION)
 
 
-def _parse_one(path: Path, text: str, marketplace: str | None) -> dict[str, Any]:
+def _parse_one(path: Path, page: PageText, marketplace: str | None) -> dict[str, Any]:
     try:
-        return report.page_json(str(path), parse_page(text, marketplace))
+        return report.page_json(
+            str(path), parse_page(page.text, marketplace, warnings=page.warnings)
+        )
     except PageSelectorFailure as failure:
         result = report.page_json(str(path), failure.page)
         result["error"] = str(failure)
@@ -86,11 +88,11 @@ def _parse_one(path: Path, text: str, marketplace: str | None) -> dict[str, Any]
 def doctor(file: Path, marketplace: str | None, as_json: bool) -> None:
     """Show, for each field, which selector fallback matched on FILE (exit 1 if a
     required field found nothing)."""
-    text = read_page(file)
+    saved = read_page(file)
     log = MatchLog()
     failure: PageSelectorFailure | None = None
     try:
-        page = parse_page(text, marketplace, log)
+        page = parse_page(saved.text, marketplace, log, saved.warnings)
     except PageSelectorFailure as exc:
         failure, page = exc, exc.page
     rows = report.doctor_rows(page.marketplace, log)

@@ -1,8 +1,9 @@
-"""Selectors as data: load `selectors/*.toml`, validate them, and extract fields.
+"""Selectors as data: load `selectors/*.toml` with the user's overrides, and extract fields.
 
 Each field has an ordered fallback list. Extraction tries them in order and remembers
 which one matched, so `cancelwatch doctor` can say what still works after Amazon
-changes its markup, and a user can patch one field in their config directory.
+changes its markup, and a user can patch one field in their config directory. What a file
+may hold is checked in `scraper.selector_schema`; every regex runs on RE2, in linear time.
 """
 
 from __future__ import annotations
@@ -10,47 +11,39 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Literal
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
+from selectolax.lexbor import LexborNode
 
-from scraper.errors import ConfigError
+from scraper.errors import ConfigError, UsageError
+from scraper.inputs import read_regular_file
 from scraper.paths import config_dir
+from scraper.selector_schema import (
+    FIELD_NAMES,
+    STATUS_ORDER,
+    FieldTable,
+    Match,
+    Pattern,
+    SelectorFile,
+    linear_regex,
+    validate,
+)
+
+__all__ = ["STATUS_ORDER", "Match", "Pattern"]
 
 FallbackKind = Literal["css", "href", "text", "html"]
 _FALLBACK_KINDS: tuple[FallbackKind, ...] = ("css", "href", "text", "html")
-_FALLBACK_KEYS = {*_FALLBACK_KINDS, "attr", "pattern"}
-_FIELD_KEYS = {"fallbacks", "required"}
-_MARKETPLACE_KEYS = {
-    "name",
-    "base_url",
-    "order_list_url",
-    "order_details_url",
-    "language",
-    "currency",
-    "country",
-    "timezone",
-    "date_patterns",
-    "detect",
-}
-_STATUS_KEYS = {"codes", "classes", "words"}
-_TOP_KEYS = {"marketplace", "status", "page_kinds", "fields"}
-STATUS_ORDER = (
-    "cancelled",
-    "returned",
-    "delivered",
-    "pending",
-    "preparing",
-    "shipped",
-    "in_transit",
-)
+_MAX_FILE_BYTES = 1024 * 1024
 _WS = re.compile(r"\s+")
-_PROBE = LexborHTMLParser("<p></p>")
+# A pattern without these characters is a plain string: found with str.find, not a regex.
+_PLAIN = re.compile(r"[^.^$*+?{}\[\]\\|()]*")
 
 
 def normalise(text: str) -> str:
@@ -67,9 +60,14 @@ class Fallback:
     kind: FallbackKind
     expr: str
     label: str
-    regex: re.Pattern[str] | None = None
+    regex: Pattern | None = None
     attr: str | None = None
-    pattern: re.Pattern[str] | None = None
+    pattern: Pattern | None = None
+    plain: str | None = None
+    """The text itself when a text or html pattern holds no regex syntax."""
+    joinable: bool = False
+    """An href pattern that can run once over all of a scope's links joined (no anchors,
+    no empty match): one RE2 call instead of one per link."""
 
 
 @dataclass(frozen=True)
@@ -91,15 +89,15 @@ class Marketplace:
     currency: str
     country: str
     timezone: str
-    date_patterns: tuple[re.Pattern[str], ...]
-    detect: tuple[re.Pattern[str], ...]
+    date_patterns: tuple[Pattern, ...]
+    detect: tuple[Pattern, ...]
 
 
 @dataclass(frozen=True)
 class StatusRules:
     codes: dict[str, str]
     classes: dict[str, str]
-    words: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
+    words: tuple[tuple[str, tuple[Pattern, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -137,176 +135,145 @@ def marketplaces() -> list[str]:
 def load_selectors(name: str, override_dir: Path | None = None) -> Selectors:
     """Built-in selectors for marketplace `name`, with the user's overrides applied."""
     builtin = builtin_dir() / f"{name}.toml"
-    if not builtin.is_file():
+    if name not in marketplaces():
         known = ", ".join(marketplaces())
         raise ConfigError(f"unknown marketplace {name!r}; known: {known}")
     user = (override_dir if override_dir is not None else config_dir()) / f"{name}.toml"
-    user_stamp = user.stat().st_mtime_ns if user.is_file() else None
-    return _load(builtin, user if user_stamp is not None else None, user_stamp)
+    stamp = _stamp(user)
+    return _load(builtin, user if stamp is not None else None, stamp)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """When and how big the override last was, to reload it once edited; None without one."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return (-1, -1)  # reading it will say what is wrong
+    return (info.st_mtime_ns, info.st_size)
 
 
 @cache
-def _load(builtin: Path, user: Path | None, _stamp: int | None) -> Selectors:
-    data = _read_toml(builtin)
+def _load(builtin: Path, user: Path | None, _stamp: tuple[int, int] | None) -> Selectors:
+    base = validate(_read_toml(builtin), str(builtin))
+    name = builtin.stem
+    _check_name(base, name, builtin)
+    tables = _Tables.of(base, str(builtin))
     sources = [str(builtin)]
-    origin = {key: str(builtin) for key in data.get("fields", {})}
-    kind_origin = {key: str(builtin) for key in data.get("page_kinds", {})}
-    # Which file a merged section's error is reported against: the user's, once they touch it.
-    section_origin = {"marketplace": str(builtin), "status": str(builtin)}
     if user is not None:
-        overrides = _read_toml(user)
-        _check_keys(overrides, _TOP_KEYS, str(user), "")
-        for section in ("marketplace", "status"):
-            if section in overrides:
-                data.setdefault(section, {}).update(overrides[section])
-                section_origin[section] = str(user)
-        for section, where in (("fields", origin), ("page_kinds", kind_origin)):
-            for key, value in overrides.get(section, {}).items():
-                data.setdefault(section, {})[key] = value
-                where[key] = str(user)
+        override = validate(_read_toml(user), str(user))
+        _check_name(override, name, user)
+        tables.apply(override, str(user))
         sources.append(str(user))
-    return _build(data, section_origin, origin, kind_origin, tuple(sources))
+    return tables.build(str(builtin), tuple(sources))
+
+
+def _check_name(file: SelectorFile, name: str, path: Path) -> None:
+    given = file.marketplace.name if file.marketplace else None
+    if given is not None and given != name:
+        raise ConfigError(
+            f"{path}: marketplace.name: {given!r} is not this file's marketplace {name!r}; "
+            f"a selector file holds the marketplace it is named after"
+        )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = read_regular_file(path, _MAX_FILE_BYTES)
+    except UsageError as exc:
+        raise ConfigError(str(exc)) from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
 
 
-def _check_keys(table: dict[str, Any], allowed: set[str], path: str, where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        at = f"{where}: " if where else ""
-        raise ConfigError(
-            f"{path}: {at}unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
+@dataclass
+class _Tables:
+    """The built-in file's tables with an override's applied, and where each came from."""
+
+    marketplace: dict[str, Any]
+    status: dict[str, Any]
+    fields: dict[str, tuple[FieldTable, str]]
+    page_kinds: dict[str, tuple[FieldTable, str]]
+
+    @classmethod
+    def of(cls, file: SelectorFile, path: str) -> _Tables:
+        tables = cls({}, {}, {}, {})
+        tables.apply(file, path)
+        return tables
+
+    def apply(self, file: SelectorFile, path: str) -> None:
+        """An override replaces whole fields, and single keys of [marketplace] and [status]."""
+        if file.marketplace is not None:
+            self.marketplace.update(file.marketplace.model_dump(exclude_unset=True))
+        if file.status is not None:
+            self.status.update(file.status.model_dump(exclude_unset=True))
+        for name, spec in (file.fields or {}).items():
+            self.fields[name] = (spec, path)
+        for name, spec in (file.page_kinds or {}).items():
+            self.page_kinds[name] = (spec, path)
+
+    def build(self, builtin: str, sources: tuple[str, ...]) -> Selectors:
+        missing = sorted(set(Marketplace.__dataclass_fields__) - set(self.marketplace))
+        if missing:
+            raise ConfigError(f"{builtin}: marketplace: missing key {missing[0]!r}")
+        absent = [name for name in FIELD_NAMES if name not in self.fields]
+        if absent:
+            raise ConfigError(f"{builtin}: fields.{absent[0]}: missing; the parser needs it")
+        return Selectors(
+            marketplace=_marketplace(self.marketplace),
+            status=_status(self.status),
+            fields={name: _field(name, *entry) for name, entry in self.fields.items()},
+            page_kinds={name: _field(name, *entry) for name, entry in self.page_kinds.items()},
+            sources=sources,
         )
 
 
-def _regex(expr: Any, path: str, where: str) -> re.Pattern[str]:
-    if not isinstance(expr, str):
-        raise ConfigError(f"{path}: {where}: expected a regex string, got {expr!r}")
-    try:
-        return re.compile(expr)
-    except re.error as exc:
-        raise ConfigError(f"{path}: {where}: bad regex {expr!r}: {exc}") from None
-
-
-def _build(
-    data: dict[str, Any],
-    section_origin: dict[str, str],
-    origin: dict[str, str],
-    kind_origin: dict[str, str],
-    sources: tuple[str, ...],
-) -> Selectors:
-    _check_keys(data, _TOP_KEYS, section_origin["marketplace"], "")
-    fields = {
-        name: _field(name, spec, origin[name], f"fields.{name}")
-        for name, spec in data.get("fields", {}).items()
-    }
-    kinds = {
-        name: _field(name, spec, kind_origin[name], f"page_kinds.{name}")
-        for name, spec in data.get("page_kinds", {}).items()
-    }
-    return Selectors(
-        marketplace=_marketplace(data.get("marketplace", {}), section_origin["marketplace"]),
-        status=_status(data.get("status", {}), section_origin["status"]),
-        fields=fields,
-        page_kinds=kinds,
-        sources=sources,
-    )
-
-
-def _marketplace(table: dict[str, Any], path: str) -> Marketplace:
-    _check_keys(table, _MARKETPLACE_KEYS, path, "marketplace")
-    missing = sorted(_MARKETPLACE_KEYS - set(table))
-    if missing:
-        raise ConfigError(f"{path}: marketplace: missing key {missing[0]!r}")
-    patterns = tuple(
-        _regex(p, path, f"marketplace.date_patterns[{i}]")
-        for i, p in enumerate(table["date_patterns"])
-    )
-    for i, pat in enumerate(patterns):
-        if not {"month", "day"} <= set(pat.groupindex):
-            raise ConfigError(
-                f"{path}: marketplace.date_patterns[{i}]: needs named groups month and day"
-            )
-    detect = tuple(
-        _regex(p, path, f"marketplace.detect[{i}]") for i, p in enumerate(table["detect"])
-    )
-    plain = {k: str(v) for k, v in table.items() if k not in ("date_patterns", "detect")}
+def _marketplace(table: dict[str, Any]) -> Marketplace:
+    patterns = tuple(linear_regex(p) for p in table["date_patterns"])
+    detect = tuple(linear_regex(p) for p in table["detect"])
+    plain = {k: v for k, v in table.items() if k not in ("date_patterns", "detect")}
     return Marketplace(date_patterns=patterns, detect=detect, **plain)
 
 
-def _status(table: dict[str, Any], path: str) -> StatusRules:
-    _check_keys(table, _STATUS_KEYS, path, "status")
-    words = table.get("words", {})
-    _check_keys(words, set(STATUS_ORDER), path, "status.words")
-    for section in ("codes", "classes"):
-        for key, value in table.get(section, {}).items():
-            if value not in STATUS_ORDER:
-                raise ConfigError(
-                    f"{path}: status.{section}.{key}: {value!r} is not one of "
-                    f"{', '.join(STATUS_ORDER)}"
-                )
-    compiled = tuple(
-        (
-            status,
-            tuple(
-                _regex(p, path, f"status.words.{status}[{i}]")
-                for i, p in enumerate(words.get(status, []))
-            ),
-        )
-        for status in STATUS_ORDER
-    )
+def _status(table: dict[str, Any]) -> StatusRules:
+    words = table.get("words") or {}
     return StatusRules(
-        codes={k.upper(): v for k, v in table.get("codes", {}).items()},
-        classes=dict(table.get("classes", {})),
-        words=compiled,
+        codes={k.upper(): v for k, v in (table.get("codes") or {}).items()},
+        classes=dict(table.get("classes") or {}),
+        words=tuple(
+            (status, tuple(linear_regex(p) for p in words.get(status, [])))
+            for status in STATUS_ORDER
+        ),
     )
 
 
-def _field(name: str, spec: Any, path: str, where: str) -> FieldSpec:
-    if not isinstance(spec, dict):
-        raise ConfigError(f"{path}: {where}: expected a table with a fallbacks list")
-    _check_keys(spec, _FIELD_KEYS, path, where)
-    raw = spec.get("fallbacks")
-    if not isinstance(raw, list) or not raw:
-        raise ConfigError(f"{path}: {where}: fallbacks must be a non-empty list")
-    fallbacks = tuple(_fallback(fb, path, f"{where}.fallbacks[{i}]") for i, fb in enumerate(raw))
-    return FieldSpec(name, fallbacks, bool(spec.get("required", False)), path)
+def _field(name: str, spec: FieldTable, path: str) -> FieldSpec:
+    return FieldSpec(name, tuple(_fallback(fb) for fb in spec.fallbacks), spec.required, path)
 
 
-def _fallback(table: Any, path: str, where: str) -> Fallback:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: {where}: expected an inline table like {{ css = '...' }}")
-    _check_keys(table, _FALLBACK_KEYS, path, where)
-    kinds = [k for k in _FALLBACK_KINDS if k in table]
-    if len(kinds) != 1:
-        raise ConfigError(f"{path}: {where}: needs exactly one of css, href, text, html")
-    kind = kinds[0]
-    expr = table[kind]
-    if kind != "css" and ("attr" in table or "pattern" in table):
-        raise ConfigError(f"{path}: {where}: attr and pattern go with css only")
+def _fallback(table: Any) -> Fallback:
+    kind = next(k for k in _FALLBACK_KINDS if getattr(table, k) is not None)
+    expr: str = getattr(table, kind)
     label = f"{kind} {expr}"
     if kind == "css":
-        _check_css(expr, path, where)
-        pattern = _regex(table["pattern"], path, f"{where}.pattern") if "pattern" in table else None
-        return Fallback(kind, expr, label, attr=table.get("attr"), pattern=pattern)
-    return Fallback(kind, expr, label, regex=_regex(expr, path, where))
+        pattern = linear_regex(table.pattern) if table.pattern is not None else None
+        return Fallback(kind, expr, label, attr=table.attr, pattern=pattern)
+    regex = linear_regex(expr)
+    plain = expr if kind != "href" and _PLAIN.fullmatch(expr) else None
+    joinable = kind == "href" and _joinable(expr, regex)
+    return Fallback(kind, expr, label, regex=regex, plain=plain, joinable=joinable)
 
 
-def _check_css(expr: Any, path: str, where: str) -> None:
-    if not isinstance(expr, str) or not expr.strip():
-        raise ConfigError(f"{path}: {where}: css must be a non-empty selector string")
-    try:
-        _PROBE.css(expr)
-    except SelectolaxError:
-        raise ConfigError(f"{path}: {where}: bad CSS selector {expr!r}") from None
+def _joinable(expr: str, regex: Pattern) -> bool:
+    anchors = ("^", "$", "\\A", "\\z")
+    return not any(a in expr.replace("[^", "[") for a in anchors) and regex.search("") is None
 
 
 # ---- extraction --------------------------------------------------------------------------
@@ -320,6 +287,8 @@ class Scope:
         self.raw_html = raw_html
         self._text: str | None = None
         self._hrefs: list[str] | None = None
+        self._encoded: dict[str, bytes] = {}
+        self._links: tuple[bytes, list[int]] | None = None
 
     @property
     def text(self) -> str:
@@ -327,11 +296,28 @@ class Scope:
             self._text = normalise(self.node.text(separator=" ", strip=True))
         return self._text
 
+    def encoded(self, kind: str) -> bytes:
+        """The text (or for "html" the raw page) as UTF-8, once: RE2 reads bytes, and would
+        otherwise encode the whole text again for every pattern."""
+        if kind not in self._encoded:
+            text = self.raw_html if kind == "html" else self.text
+            self._encoded[kind] = text.encode("utf-8", "surrogatepass")
+        return self._encoded[kind]
+
     @property
     def hrefs(self) -> list[str]:
         if self._hrefs is None:
             self._hrefs = [h for a in self.node.css("a[href]") if (h := a.attributes.get("href"))]
         return self._hrefs
+
+    def links(self) -> tuple[bytes, list[int]]:
+        """The hrefs as UTF-8 joined by NUL (the parser turns NUL in a value into U+FFFD, so
+        none holds one), and where each starts."""
+        if self._links is None:
+            parts = [h.encode("utf-8", "surrogatepass") for h in self.hrefs]
+            starts = list(accumulate((len(p) + 1 for p in parts[:-1]), initial=0))
+            self._links = (b"\x00".join(parts), starts if parts else [])
+        return self._links
 
 
 @dataclass
@@ -348,8 +334,12 @@ class MatchLog:
         self.missed[name] += 1
 
 
-def _group(match: re.Match[str]) -> str:
-    return (match.group(1) if match.re.groups else match.group(0)).strip()
+def _group(match: Match) -> str:
+    value = match.group(1) if match.re.groups else match.group(0)
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    # An optional group that took no part in the match gives None.
+    return (value or "").strip()
 
 
 def _css_values(fb: Fallback, scope: Scope) -> list[str]:
@@ -374,12 +364,34 @@ def _values(fb: Fallback, scope: Scope) -> list[str]:
         return _css_values(fb, scope)
     assert fb.regex is not None
     if fb.kind == "href":
-        # Without a group the value is the whole href: the link itself is what we want.
-        return [
-            _group(m) if fb.regex.groups else h for h in scope.hrefs if (m := fb.regex.search(h))
-        ]
-    haystack = scope.raw_html if fb.kind == "html" else scope.text
-    return [_group(m) for m in fb.regex.finditer(haystack)]
+        return _href_values(fb.regex, fb.joinable, scope)
+    if fb.plain is not None:
+        haystack = scope.raw_html if fb.kind == "html" else scope.text
+        return [fb.plain.strip()] * haystack.count(fb.plain) if fb.plain.strip() else []
+    return [_group(m) for m in fb.regex.finditer(scope.encoded(fb.kind))]
+
+
+def _href_values(regex: Pattern, joinable: bool, scope: Scope) -> list[str]:
+    """The first match in each link; without a group the value is the whole href: the link
+    itself is what we want."""
+    hits = _joined_hits(regex, scope) if joinable else None
+    if hits is None:
+        hits = [(i, m) for i, h in enumerate(scope.hrefs) if (m := regex.search(h))]
+    return [_group(m) if regex.groups else scope.hrefs[i] for i, m in hits]
+
+
+def _joined_hits(regex: Pattern, scope: Scope) -> list[tuple[int, Match]] | None:
+    """Per link, its first match, from one search of all links joined; None when a match
+    runs across links, so that each link must be searched alone."""
+    blob, starts = scope.links()
+    hits: list[tuple[int, Match]] = []
+    for match in regex.finditer(blob):
+        if b"\x00" in match.group(0):
+            return None
+        index = bisect_right(starts, match.start()) - 1
+        if not hits or hits[-1][0] != index:
+            hits.append((index, match))
+    return hits
 
 
 def first_hit(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-
-from selectolax.lexbor import LexborHTMLParser
+from collections.abc import Iterable
 
 from scraper.errors import SelectorFailure
+from scraper.inputs import PageTooComplex, parse_tree
 from scraper.markup import MatchLog, Scope, Selectors, load_selectors, nodes, read, read_all
 from scraper.model import PageKind, ParsedPage
 from scraper.orders import OrderReader
@@ -28,21 +28,31 @@ class PageSelectorFailure(SelectorFailure):
 
 
 def parse_page(
-    raw_html: str, marketplace: str | None = None, log: MatchLog | None = None
+    raw_html: str,
+    marketplace: str | None = None,
+    log: MatchLog | None = None,
+    warnings: Iterable[str] = (),
 ) -> ParsedPage:
     """Parse one saved or fetched page. Raises PageSelectorFailure when the page shows
-    orders that the selectors cannot read: that is blindness, not an empty history.
-    Pass a MatchLog to learn which fallback matched each field, read by read."""
-    warnings: list[str] = []
+    orders that the selectors cannot read: that is blindness, not an empty history; and
+    when its markup is past the bounds that keep parsing fast (`scraper.inputs`).
+    Pass a MatchLog to learn which fallback matched each field, read by read; `warnings`
+    (how the page was read from disk, say) lead the page's own."""
+    notes = list(warnings)
     if marketplace is None:
-        marketplace, warnings = detect_marketplace(raw_html)
+        marketplace, detected = detect_marketplace(raw_html)
+        notes += detected
     sel = load_selectors(marketplace)
-    tree = LexborHTMLParser(raw_html)
+    try:
+        tree = parse_tree(raw_html)
+    except PageTooComplex as exc:
+        empty = ParsedPage(sel.marketplace.name, PageKind.UNKNOWN, warnings=tuple(notes))
+        raise PageSelectorFailure(f"{exc}; is this an Amazon page?", [], empty) from None
     tree.strip_tags(_NOT_TEXT)
     root = tree.root
     doc = Scope(root if root is not None else tree.body, raw_html)  # type: ignore[arg-type]
     log = log if log is not None else MatchLog()
-    page = _parse(sel, doc, log, warnings)
+    page = _parse(sel, doc, log, notes)
     _check_blind(page, sel)
     return page
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 
-from selectolax.lexbor import LexborHTMLParser
-
 from scraper.credentials import write_private
+from scraper.inputs import PageTooComplex, parse_tree
 from scraper.paths import data_dir
+from scraper.selector_schema import linear_regex
 
 # Where Amazon prints who the order goes to, and the account holder's name.
 _PERSONAL = (
@@ -31,13 +32,20 @@ _DROP = ["script", "style", "noscript", "template", "iframe", "meta"]
 _SECRET_PARAMS = re.compile(r"([?&](?:token|ats|session[A-Za-z]*|customerId|email)=)[^&#\"']*")
 # Card numbers' last digits, wherever they are printed ("AmericanExpress ending in 1234").
 _CARD = re.compile(r"(ending in|末尾)(\s*)\d{4}")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# RE2, linear: with Python's re a long run of letters without an "@" is quadratic. \pL and
+# \pN keep Python's Unicode \w (RE2's \w is ASCII only).
+_EMAIL = linear_regex(r"[\pL\pN_.+-]+@[\pL\pN_-]+(?:\.[\pL\pN_-]+)+")
 _POPOVER_ATTRS = ("data-a-popover", "data-a-modal", "data-csa-c-content-id", "data-url")
 REDACTED = "REDACTED"
 
 
 def redact(html: str) -> str:
-    tree = LexborHTMLParser(html)
+    """The page without personal data; for a page too complex to parse (and so to clean),
+    a short note saying why instead of the page."""
+    try:
+        tree = parse_tree(html)
+    except PageTooComplex as exc:
+        return f"<!doctype html><title>not kept</title><p>Page not kept: {escape(str(exc))}</p>"
     tree.strip_tags(_DROP)
     for selector in _PERSONAL:
         for node in tree.css(selector):

@@ -108,13 +108,14 @@ def test_missing_file_and_directory(tmp_path):
     assert "is a directory" in err
 
 
-def test_file_over_50_mb_is_refused_without_reading_it(tmp_path):
+def test_file_over_8_mb_is_refused_without_reading_it(tmp_path):
     big = tmp_path / "big.html"
     with big.open("wb") as fh:
-        fh.truncate(50 * 1024 * 1024 + 1)
+        fh.truncate(50 * 1024 * 1024 + 1)  # sparse: refused by its size, never read
     code, _, err = cancelwatch("parse", str(big))
     assert code == 2
-    assert "50 MB" in err
+    assert "50 MB is more than the 8 MB a saved page may be" in err
+    assert "Amazon's pages are 0.5–2 MB" in err
 
 
 def test_shift_jis_page_is_decoded_by_its_meta_charset(tmp_path):
