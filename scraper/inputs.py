@@ -126,7 +126,7 @@ def read_page(path: Path) -> PageText:
             f"{path}: this does not look like an HTML page (no <html>, <head> or <body>); "
             "save it with the browser's 'Save Page As… (HTML only)'"
         )
-    return PageText(text, tuple(f"{path.name}: {w}" for w in warnings))
+    return PageText(text, tuple(warnings))
 
 
 def _too_big_page(path: Path, size: str) -> str:

@@ -15,6 +15,7 @@ import pytest
 
 from scraper.errors import ConfigError
 from scraper.markup import builtin_dir, load_selectors, marketplaces
+from scraper.selector_schema import FIELD_NAMES, PAGE_KIND_NAMES
 from scraper.values import currency_of, parse_amount, parse_count, parse_date
 
 BASE = (builtin_dir() / "amazon.com.toml").read_text(encoding="utf-8")
@@ -73,6 +74,53 @@ def test_unknown_marketplace_lists_the_known_ones():
         ("[status.codes]\nX = 'gone'\n", r"status\.codes\.X: 'gone' is not one of"),
         ("[selectors]\n", "unknown key 'selectors'"),
         ("[fields.order_id\n", "not valid TOML"),
+        ("fields = 5\n", r"fields: expected a table, got 5$"),
+        ('marketplace = "x"\n', r"marketplace: expected a table, got 'x'$"),
+        (
+            "[fields.order_crad]\nfallbacks = [{ css = '.x' }]\n",
+            r"fields: unknown field 'order_crad'; did you mean order_card\? \(known fields: "
+            r"order_card, order_count, ",
+        ),
+        (
+            "[page_kinds.captha]\nfallbacks = [{ css = '.x' }]\n",
+            r"page_kinds: unknown page kind 'captha'; did you mean captcha\?",
+        ),
+        (
+            "[fields.total]\nfallbacks = [{ text = '(?<!Sub)Total: (.+)' }]\n",
+            r"fields\.total\.fallbacks\[0\]\.text: bad regex .*: invalid perl operator: "
+            r"\(\?<!; cancelwatch runs regexes in linear time \(RE2\), which has no lookaround",
+        ),
+        (
+            "[fields.total]\nfallbacks = [{ text = '(a)\\1' }]\n",
+            r"bad regex '\(a\)\\\\1': invalid escape sequence: \\1; .* no backreferences",
+        ),
+        ("[fields.total]\nfallbacks = [{ text = 'a{1001}' }]\n", "invalid repetition size"),
+        (
+            "[fields.total]\nfallbacks = [{ html = 'Total' }]\n",
+            r"fields: total: html fallbacks read the whole raw page and go under \[page_kinds\]",
+        ),
+        (
+            "[fields.total]\nrequired = 'yes'\nfallbacks = [{ css = '.x' }]\n",
+            r"fields\.total\.required: expected true or false, got 'yes'",
+        ),
+        (
+            "[marketplace]\ntimezone = 'Asia/Tokio'\n",
+            r"marketplace\.timezone: 'Asia/Tokio' is not a time-zone name",
+        ),
+        (
+            "[marketplace]\norder_list_url = '/o?y={year.__class__}'\n",
+            r"\{year\.__class__\} is not a placeholder it may hold "
+            r"\(allowed: \{year\}, \{start\}\)",
+        ),
+        (
+            "[marketplace]\norder_details_url = '/o?id={order_id:>999999999}'\n",
+            r"\{order_id\} is not a placeholder it may hold",
+        ),
+        ("[marketplace]\ncurrency = 'yen'\n", r"expected a currency code like \"JPY\", got 'yen'"),
+        ("[marketplace]\nbase_url = 'ftp://x'\n", r"marketplace\.base_url: expected an address"),
+        ("[marketplace]\nname = 'amazon.co.jp'\n", r"'amazon\.co\.jp' is not this file's"),
+        ("[status.codes]\nX = 5\n", r"status\.codes\.X: 5 is not one of cancelled, "),
+        ("a = " + "[" * 2000 + "]" * 2000 + "\n", "not valid TOML"),
     ],
 )
 def test_bad_override_is_an_error_naming_file_and_field(tmp_path, text, message):
@@ -80,6 +128,35 @@ def test_bad_override_is_an_error_naming_file_and_field(tmp_path, text, message)
     with pytest.raises(ConfigError, match=message) as caught:
         load_selectors("amazon.com", override_dir=home)
     assert str(caught.value).startswith(str(home / "amazon.com.toml"))
+
+
+def test_an_override_that_is_not_utf8_names_the_byte(tmp_path):
+    (tmp_path / "amazon.com.toml").write_bytes(b"[marketplace]\ncurrency = '\xff'\n")
+    with pytest.raises(ConfigError, match=r"amazon\.com\.toml: not UTF-8 text \(byte 26\)"):
+        load_selectors("amazon.com", override_dir=tmp_path)
+
+
+def test_an_override_that_is_a_fifo_or_a_directory_is_refused_without_blocking(tmp_path):
+    os.mkfifo(tmp_path / "amazon.com.toml")
+    with pytest.raises(ConfigError, match=r"amazon\.com\.toml: is a named pipe \(FIFO\)"):
+        load_selectors("amazon.com", override_dir=tmp_path)
+    (tmp_path / "amazon.com.toml").unlink()
+    (tmp_path / "amazon.com.toml").mkdir()
+    with pytest.raises(ConfigError, match=r"amazon\.com\.toml: is a directory"):
+        load_selectors("amazon.com", override_dir=tmp_path)
+
+
+def test_an_override_of_megabytes_is_refused(tmp_path):
+    (tmp_path / "amazon.com.toml").write_text("# " + "x" * 2_000_000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"amazon\.com\.toml: the file is 2 MB"):
+        load_selectors("amazon.com", override_dir=tmp_path)
+
+
+@pytest.mark.parametrize("name", ["amazon.com", "amazon.co.jp"])
+def test_our_files_define_every_field_the_parser_reads(name):
+    sel = load_selectors(name, override_dir=Path("/nonexistent"))
+    assert sorted(sel.fields) == sorted(FIELD_NAMES)
+    assert sorted(sel.page_kinds) == sorted(PAGE_KIND_NAMES)
 
 
 def test_override_replaces_one_field_and_keeps_the_rest(tmp_path):

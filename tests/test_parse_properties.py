@@ -1,11 +1,16 @@
-"""Parsing arbitrary or truncated HTML raises nothing but our own errors."""
+"""Parsing arbitrary, truncated or adversarial HTML raises nothing but our own errors, and
+adversarial pages (deep nesting, crowded elements, long runs, random bytes, odd charsets)
+each parse within a time budget."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+import time
+
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from scraper.errors import CancelwatchError
+from scraper.inputs import decode_page, read_page
 from scraper.model import ParsedPage
 from scraper.parse import parse_page
 from tests.pages import JP, REAL
@@ -70,3 +75,81 @@ def test_shuffled_amazon_markup_never_raises_anything_but_our_errors(parts, mark
 def test_truncated_real_pages_never_raise_anything_but_our_errors(index, fraction, marketplace):
     page = PAGES[index]
     _parse(page[: int(len(page) * fraction)], marketplace)
+
+
+# ---- adversarial pages, each within a time budget ------------------------------------------
+
+BUDGET = 3.0
+"""Seconds one page may take. Every family below stays well under the parse deadline, so
+no stalled parse is left running for the next example."""
+TAG_NAMES = st.sampled_from(["div", "span", "ul", "p", "b", "i", "a", "table", "td", "svg"])
+LABELS = st.sampled_from(
+    [
+        "orders placed in", "件の注文", "Total: $", "合計:", "Order #", "注文番号", "Sold by",
+        "Tracking ID:", "お問い合わせ伝票番号", "Release date:", "Eligible through", "注文日",
+    ]
+)  # fmt: skip
+RUN_CHARS = st.sampled_from(["1", "１", "1,", " ", "\u3000", "-", "/", ":", "a", "¥"])
+CHARSETS = st.sampled_from(
+    [
+        *("undefined", "utf-7", "rot13", "x-sjis", "Windows-31J", "EUC-JP", "iso-2022-jp"),
+        *("utf-16", "latin1", "", "Shift_JIS", "base64", "../../etc/passwd", "utf-8"),
+    ]
+)
+CODECS = st.sampled_from(["utf-8", "cp932", "euc_jp", "iso2022_jp", "latin-1", "utf-16"])
+
+
+def _within_budget(html: str, marketplace: str | None) -> None:
+    started = time.perf_counter()
+    _parse(html, marketplace)
+    assert time.perf_counter() - started < BUDGET
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TAG_NAMES, st.integers(0, 20_000), st.booleans(), MARKETPLACES)
+@example("div", 20_000, True, None)  # the nesting the parser pays for: <div> closes a <p>
+@example("ul", 20_000, False, "amazon.com")
+def test_deep_nesting_is_fast(tag, depth, closed, marketplace):
+    html = f"<{tag}>" * depth + "x" + (f"</{tag}>" * depth if closed else "")
+    _within_budget(f'<html lang="en-us"><body>{html}</body></html>', marketplace)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 15_000), st.booleans(), st.integers(1, 3), MARKETPLACES)
+@example(15_000, False, 3, None)
+def test_huge_attribute_counts_are_fast(count, valued, elements, marketplace):
+    attributes = " ".join(f'a{i}="{i}"' if valued else f"a{i}" for i in range(count))
+    body = f'<div class="order-card" {attributes}>x</div>' * elements
+    _within_budget(f"<html><body>{body}</body></html>", marketplace)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(LABELS, RUN_CHARS, st.integers(0, 30_000)), max_size=6), MARKETPLACES)
+@example([("orders placed in", "1", 30_000), ("件の注文", "１", 30_000)], None)
+@example([("Sold by", " ", 30_000), ("Total: $", "1,", 30_000)], "amazon.com")
+def test_long_runs_next_to_text_patterns_are_fast(runs, marketplace):
+    card = "".join(f"<span>{c * n} {label}{c * n}</span>" for label, c, n in runs)
+    _within_budget(f'<html><body><div class="order-card">{card}</div></body></html>', marketplace)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=20_000), MARKETPLACES)
+def test_random_bytes_decode_and_parse_without_surprises(data, marketplace):
+    text, warnings = decode_page(data)
+    assert isinstance(text, str) and all(isinstance(w, str) for w in warnings)
+    _within_budget(text, marketplace)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(CHARSETS, CODECS, st.text(max_size=300))
+def test_odd_charsets_are_read_or_refused_in_our_own_words(tmp_path, label, codec, text):
+    html = f'<html><head><meta charset="{label}"></head><body><p>{text}</p></body></html>'
+    path = tmp_path / "page.html"
+    path.write_bytes(html.encode(codec, errors="replace"))
+    try:
+        saved = read_page(path)
+    except CancelwatchError:
+        return
+    _within_budget(saved.text, None)
