@@ -10,6 +10,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from scraper import carriers
 from scraper.inputs import (
     MAX_TAGS,
     PageTooComplex,
+    check_markup,
     declared_charset,
     parse_tree,
     read_page,
@@ -289,7 +291,24 @@ RUNS = {
     "separators": "-/.:" * (RUN // 4),
     "words": "Order placed " * (RUN // 13),
     "letters": "a" * RUN,
+    "open tags": "<b a=" * (RUN // 5),
+    "open quotes": '<i x="' * (RUN // 6),
+    "doctype starts": "<!doctype " * (RUN // 10),
 }
+
+
+def markup_checked(text: str) -> None:
+    with contextlib.suppress(PageTooComplex):
+        check_markup(text)
+
+
+def read_saved(text: str) -> object:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "run.html"
+        path.write_text(text + "<html>", encoding="utf-8")
+        return read_page(path)
+
+
 COM = load_selectors("amazon.com").marketplace
 JP_MARKET = load_selectors("amazon.co.jp").marketplace
 READERS: dict[str, Callable[[str], object]] = {
@@ -303,6 +322,8 @@ READERS: dict[str, Callable[[str], object]] = {
     "redact": lambda run: redact(page(f"<p>{run}@{run}</p><a href='/x?token={run}'>x</a>")),
     "detect_marketplace": lambda run: detect_marketplace("<html" + run * 2),
     "declared_charset": lambda run: declared_charset(("<meta " + run).encode()[:65_536]),
+    "check_markup": markup_checked,
+    "read_page": read_saved,
 }
 
 
