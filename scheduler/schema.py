@@ -266,6 +266,25 @@ Migration = Callable[[sqlite3.Connection], None]
 
 MIGRATIONS: list[Migration] = [
     _statements(*_V1),  # 1: the first schema
+    _statements(  # 2: each channel's delivery of an alert, and who holds a claim (issue 7)
+        "ALTER TABLE alerts ADD COLUMN claimed_by TEXT",
+        # A claim now means "delivery unfinished"; in version 1 a sent alert was finished.
+        "UPDATE alerts SET claimed_at = NULL WHERE sent_at IS NOT NULL",
+        f"""CREATE TABLE deliveries (
+            alert_id INTEGER NOT NULL REFERENCES alerts(id),
+            channel TEXT NOT NULL,
+            attempt INTEGER NOT NULL CHECK (attempt >= 1),
+            {_instant_column("started_at")},
+            {_instant_column("finished_at", null=True)},
+            outcome TEXT CHECK (outcome IN ('delivered', 'failed', 'interrupted')),
+            error TEXT,
+            is_repeat INTEGER NOT NULL DEFAULT 0 CHECK (is_repeat IN (0, 1)),
+            PRIMARY KEY (alert_id, channel, attempt),
+            CHECK ((finished_at IS NULL) = (outcome IS NULL OR outcome = 'interrupted'))
+        )""",
+        """CREATE INDEX alerts_unfinished ON alerts(id)
+            WHERE sent_at IS NOT NULL AND claimed_at IS NOT NULL""",
+    ),
 ]
 """Step N (1-based) brings a database from version N-1 to N. Append, never edit or
 reorder: a database records how many steps it has had in `PRAGMA user_version`. A step

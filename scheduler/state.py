@@ -14,11 +14,19 @@ One SQLite file, `state.db` in the data directory. Decisions that callers rely o
   (WAL, busy timeout) instead of failing.
 - **Alerts are rows with a unique key** (account, order_id, kind, lead). Re-planning the
   same alert never makes a second row; a sent or superseded row is never touched again,
-  an unsent one takes the new due time and text. `mark_sent` sets `sent_at` only while it
-  is NULL, so exactly one dispatcher wins. Account-level alerts (sign-in needed, selector
-  failure, account risk) have no order: `order_id` None, stored as ''. For events that can
-  happen again (a second sign-in failure next week), put what tells the occurrences apart
-  into `lead` (e.g. the day).
+  an unsent one takes the new due time and text. `sent_at` is set only while it is NULL,
+  so exactly one dispatcher wins. Account-level alerts (sign-in needed, selector failure,
+  account risk) have no order: `order_id` None, stored as ''. For events that can happen
+  again (a second sign-in failure next week), put what tells the occurrences apart into
+  `lead` (e.g. the day).
+- **An alert is delivered channel by channel, each step recorded as it happens.** A
+  dispatcher `claim`s the alert (one caller wins; the claim names the holder's process),
+  records each channel's attempt before trying it (`start_delivery`) and its outcome as
+  soon as it returns (`end_delivery`); the first channel that takes it makes it sent.
+  `release` ends the claim when every channel has been tried. A claimed alert is thus one
+  in flight or cut off: its `deliveries` say which channels have it, which never got it,
+  and which were in flight when the process died (`interrupted`: it may have arrived).
+  An alert sent on any channel is never superseded.
 - **Unknown is not news.** A check that reads status `unknown`, no tracking, or no
   release date for an order keeps what was known before; it records no change. An order
   missing from the pages is not deleted and gets no change row (the crawl stops early by
@@ -30,8 +38,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -64,9 +73,14 @@ from scheduler.schema import (
     connect,
     instant_text,
     parse_instant,
+    parse_instant_or_none,
 )
 from scheduler.urgency import Urgency
 from scheduler.writes import (
+    Orphaned,
+    begin_delivery,
+    claimable,
+    end_delivery,
     ensure_account,
     insert_check,
     is_open,
@@ -95,6 +109,7 @@ __all__ = [
     "CheckDiff",
     "CheckResult",
     "CheckRow",
+    "DeliveryRow",
     "Migration",
     "NewAlert",
     "NewerSchema",
@@ -109,6 +124,38 @@ __all__ = [
 
 DB_NAME = "state.db"
 DEFAULT_CLAIM_LEASE = timedelta(minutes=5)
+"""How long a claim whose holder cannot be asked keeps other dispatchers off an alert."""
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One attempt to deliver an alert on one channel."""
+
+    alert_id: int
+    channel: str
+    """"desktop", "console", "apprise:<scheme>" (a second URL of one scheme: "#2", ...)."""
+    attempt: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str | None
+    """"delivered", "failed", "interrupted" (its sender died: it may have arrived), or
+    None while it is in flight."""
+    error: str | None
+    repeat: bool
+    """Sent marked as a repeat, because an earlier attempt was interrupted."""
+
+
+def _delivery_from_row(row: sqlite3.Row) -> DeliveryRow:
+    return DeliveryRow(
+        alert_id=row["alert_id"],
+        channel=row["channel"],
+        attempt=row["attempt"],
+        started_at=parse_instant(row["started_at"]),
+        finished_at=parse_instant_or_none(row["finished_at"]),
+        outcome=row["outcome"],
+        error=row["error"],
+        repeat=bool(row["is_repeat"]),
+    )
 
 
 def schema_version() -> int:
@@ -135,6 +182,7 @@ class State:
         self.path = path
         self._lock = threading.RLock()
         self._closed = False
+        self._on_close: list[Callable[[], None]] = []
 
     @classmethod
     def open(cls, path: Path | None = None) -> State:
@@ -158,9 +206,19 @@ class State:
         """Close the connection (idempotent). The last connection to close checkpoints
         the WAL into the database file."""
         with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._conn.close()
+            if self._closed:
+                return
+            self._closed = True
+            self._conn.close()
+            callbacks, self._on_close = self._on_close, []
+        for callback in callbacks:
+            callback()
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once this State is closed (what lives as long as it does, e.g.
+        the dispatcher's lock beside the database)."""
+        with self._lock:
+            self._on_close.append(callback)
 
     def __enter__(self) -> Self:
         return self
@@ -357,12 +415,15 @@ class State:
             return list(plan_alerts(conn, account, alerts, None, at))
 
     def due_alerts(self, now: datetime) -> list[AlertRow]:
-        """Unsent, not superseded, due, not deferred past `now`; oldest due first."""
+        """Unsent, not superseded, due, not deferred past `now`; and, whatever their due
+        time, those whose delivery was cut off part way (sent on some channels, still
+        claimed: see `claim`); oldest due first."""
         at = instant_text(now, "now")
         rows = self._read(
             """SELECT * FROM alerts
-            WHERE sent_at IS NULL AND superseded_at IS NULL AND due_at <= :now
-              AND (deferred_until IS NULL OR deferred_until <= :now)
+            WHERE (sent_at IS NULL AND superseded_at IS NULL AND due_at <= :now
+                   AND (deferred_until IS NULL OR deferred_until <= :now))
+               OR (sent_at IS NOT NULL AND claimed_at IS NOT NULL)
             ORDER BY due_at, id""",
             {"now": at},
         )
@@ -383,39 +444,102 @@ class State:
         rows = self._read("SELECT * FROM alerts WHERE id = ?", (alert_id,))
         return alert_from_row(rows[0]) if rows else None
 
-    def claim(self, alert_id: int, *, at: datetime, lease: timedelta = DEFAULT_CLAIM_LEASE) -> bool:
-        """Take an alert for sending: True for one caller only, until `lease` has passed
-        (a dispatcher that died holding it). Then send, then `mark_sent`."""
+    # ---- delivering an alert: claim, each channel's attempt, release ----------------------
+
+    def claim(
+        self,
+        alert_id: int,
+        *,
+        at: datetime,
+        lease: timedelta = DEFAULT_CLAIM_LEASE,
+        owner: str = "",
+        orphaned: Orphaned | None = None,
+    ) -> bool:
+        """Take an alert for delivery: True for one caller only. The claim lasts until
+        the delivery is finished (`release` or `mark_sent`) or dropped (`defer`,
+        `supersede`): a claimed alert is one whose delivery is in flight, or was cut off
+        when its dispatcher died. Another caller takes it over only when `orphaned(holder)`
+        says the holder is gone, or, for a holder that cannot be asked (no `owner` token,
+        or `orphaned` answers None), once `lease` has passed since it was claimed."""
         stamp = instant_text(at, "at")
         expired = instant_text(at - lease, "at")
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT sent_at, superseded_at, claimed_at, claimed_by FROM alerts WHERE id = ?",
+                (alert_id,),
+            ).fetchone()
+            if row is None or not claimable(row, expired, orphaned):
+                return False
+            conn.execute(
+                "UPDATE alerts SET claimed_at = ?, claimed_by = ? WHERE id = ?",
+                (stamp, owner or None, alert_id),
+            )
+            return True
+
+    def release(self, alert_id: int, *, owner: str = "") -> bool:
+        """End `owner`'s claim: the delivery is finished (a sent alert is then done) or
+        given up (an unsent one is due again at the next dispatch)."""
         return self._update(
-            """UPDATE alerts SET claimed_at = ?
-            WHERE id = ? AND sent_at IS NULL AND superseded_at IS NULL
-              AND (claimed_at IS NULL OR claimed_at <= ?)""",
-            (stamp, alert_id, expired),
+            """UPDATE alerts SET claimed_at = NULL, claimed_by = NULL
+            WHERE id = ? AND claimed_at IS NOT NULL AND claimed_by IS ?""",
+            (alert_id, owner or None),
         )
 
-    def mark_sent(self, alert_id: int, *, at: datetime, channel: str) -> bool:
-        """Record that the alert was sent. True only for the first caller: the row's
-        sent_at is set once, whoever else tries."""
+    def reword(self, alert_id: int, *, title: str, urgency: Urgency, owner: str = "") -> bool:
+        """Store the words an alert is about to be sent with (a late reminder says the time
+        actually left). Only its claim's holder may."""
         return self._update(
-            "UPDATE alerts SET sent_at = ?, channel = ? WHERE id = ? AND sent_at IS NULL",
+            "UPDATE alerts SET title = ?, urgency = ? WHERE id = ? AND claimed_by IS ?",
+            (title, Urgency(urgency).value, alert_id, owner or None),
+        )
+
+    def start_delivery(self, alert_id: int, channel: str, *, at: datetime, repeat: bool) -> int:
+        """Record, before trying it, that `channel` is about to get the alert: a process
+        killed now leaves the attempt open, and whoever takes the alert over knows it may
+        have arrived. Returns the attempt's number (1, 2, ... per channel)."""
+        with self._write() as conn:
+            return begin_delivery(conn, alert_id, channel, instant_text(at, "at"), repeat=repeat)
+
+    def end_delivery(
+        self, alert_id: int, channel: str, attempt: int, *, at: datetime, error: str | None
+    ) -> None:
+        """Record at once how the attempt ended: delivered (`error` None) or failed. The
+        first delivery makes the alert sent."""
+        with self._write() as conn:
+            end_delivery(conn, alert_id, channel, attempt, at=instant_text(at, "at"), error=error)
+
+    def deliveries(self, alert_id: int | None = None) -> list[DeliveryRow]:
+        """Every attempt to deliver an alert (or all alerts), in the order they began."""
+        rows = self._read(
+            """SELECT * FROM deliveries WHERE (:id IS NULL OR alert_id = :id)
+            ORDER BY started_at, alert_id, channel, attempt""",
+            {"id": alert_id},
+        )
+        return [_delivery_from_row(row) for row in rows]
+
+    def mark_sent(self, alert_id: int, *, at: datetime, channel: str) -> bool:
+        """Record that the alert was sent, as a whole, and finish its delivery. True only
+        for the first caller: the row's sent_at is set once, whoever else tries."""
+        return self._update(
+            """UPDATE alerts SET sent_at = ?, channel = ?, claimed_at = NULL, claimed_by = NULL
+            WHERE id = ? AND sent_at IS NULL""",
             (instant_text(at, "at"), channel, alert_id),
         )
 
     def defer(self, alert_id: int, until: datetime) -> bool:
         """Hold an unsent alert until `until` (quiet hours). False when already sent."""
         return self._update(
-            "UPDATE alerts SET deferred_until = ?, claimed_at = NULL "
+            "UPDATE alerts SET deferred_until = ?, claimed_at = NULL, claimed_by = NULL "
             "WHERE id = ? AND sent_at IS NULL AND superseded_at IS NULL",
             (instant_text(until, "until"), alert_id),
         )
 
     def supersede(self, alert_id: int, *, at: datetime, reason: str) -> bool:
         """The alert became moot (its window closed while the machine slept…). False when
-        it was already sent or superseded."""
+        it was already sent (on any channel) or superseded."""
         return self._update(
-            """UPDATE alerts SET superseded_at = ?, superseded_reason = ?
+            """UPDATE alerts SET superseded_at = ?, superseded_reason = ?,
+                claimed_at = NULL, claimed_by = NULL
             WHERE id = ? AND sent_at IS NULL AND superseded_at IS NULL""",
             (instant_text(at, "at"), reason, alert_id),
         )

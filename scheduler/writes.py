@@ -6,7 +6,7 @@ deadline as a change. Also the order facts those steps compare: "unknown is not 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -297,3 +297,81 @@ def user_change(
     if known is not None:
         change = Change(order_id, ChangeField.MANUAL_DEADLINE, old, new)
         _insert_changes(conn, account, [change], None, at)
+
+
+# ---- an alert's delivery, channel by channel ------------------------------------------------
+
+Orphaned = Callable[[str], bool | None]
+"""Whether the process that holds a claim is gone: True (it died), False (it is alive),
+None (it cannot be asked: the lease decides)."""
+
+
+def claimable(row: sqlite3.Row, expired: str, orphaned: Orphaned | None) -> bool:
+    """Whether a dispatcher may take this alert: unclaimed and unsent, or claimed by a
+    holder that is gone (or, when that cannot be told, whose lease ran out before
+    `expired`). A sent alert that is still claimed is one whose delivery was cut off
+    part way: it is taken over the same way, to finish the channels that did not get it."""
+    if row["superseded_at"] is not None:
+        return False
+    held, holder = row["claimed_at"], row["claimed_by"]
+    if held is None:
+        return row["sent_at"] is None
+    if holder and orphaned is not None:
+        gone = orphaned(holder)
+        if gone is not None:
+            return gone
+    return bool(held <= expired)
+
+
+def begin_delivery(
+    conn: sqlite3.Connection, alert_id: int, channel: str, at: str, *, repeat: bool
+) -> int:
+    """Record that `channel` is about to be tried; returns the attempt's number. An
+    earlier attempt on it that never ended was cut off: it is marked interrupted."""
+    conn.execute(
+        """UPDATE deliveries SET outcome = 'interrupted'
+        WHERE alert_id = ? AND channel = ? AND outcome IS NULL""",
+        (alert_id, channel),
+    )
+    (last,) = conn.execute(
+        "SELECT COALESCE(MAX(attempt), 0) FROM deliveries WHERE alert_id = ? AND channel = ?",
+        (alert_id, channel),
+    ).fetchone()
+    attempt = int(last) + 1
+    conn.execute(
+        """INSERT INTO deliveries (alert_id, channel, attempt, started_at, is_repeat)
+        VALUES (?, ?, ?, ?, ?)""",
+        (alert_id, channel, attempt, at, int(repeat)),
+    )
+    return attempt
+
+
+def end_delivery(
+    conn: sqlite3.Connection,
+    alert_id: int,
+    channel: str,
+    attempt: int,
+    *,
+    at: str,
+    error: str | None,
+) -> None:
+    """Record how an attempt ended. The first channel that takes an alert makes it sent
+    (at that instant); each further one is added to its `channel` list. An alert that
+    reached the user is sent, even if a check retired it meanwhile."""
+    conn.execute(
+        """UPDATE deliveries SET finished_at = ?, outcome = ?, error = ?
+        WHERE alert_id = ? AND channel = ? AND attempt = ?""",
+        (at, "delivered" if error is None else "failed", error, alert_id, channel, attempt),
+    )
+    if error is not None:
+        return
+    conn.execute(
+        """UPDATE alerts SET sent_at = COALESCE(sent_at, :at),
+            channel = CASE
+                WHEN channel IS NULL THEN :channel
+                WHEN instr(',' || channel || ',', ',' || :channel || ',') > 0 THEN channel
+                ELSE channel || ',' || :channel END,
+            superseded_at = NULL, superseded_reason = NULL
+        WHERE id = :id""",
+        {"at": at, "channel": channel, "id": alert_id},
+    )
