@@ -1,7 +1,8 @@
 """Which alerts an order's windows and changes call for, as rows with a unique key.
 
 Time-based alerts (before a cancel or return window closes) are planned at every check
-with their due time; the key (account, order, kind, lead) makes re-planning harmless.
+with their due time; the key (account, order, kind, lead) makes re-planning harmless. One
+sent late says the time actually left when it goes out (`wording_at`), not its lead's.
 Change-based alerts (left its window, got its tracking ID, Amazon cancelled it, the
 pre-order date moved) compare what the database knew with what the page shows now.
 """
@@ -18,7 +19,8 @@ from scheduler.advice_text import Lang
 from scheduler.config import AlertSettings
 from scheduler.notify import urgency_for
 from scheduler.policy import Assessment, Window, WindowState
-from scheduler.state import NewAlert, Retire, StoredOrder, iso_duration
+from scheduler.state import AlertRow, NewAlert, Retire, StoredOrder, iso_duration
+from scheduler.urgency import Urgency
 from scraper.model import Cancellability, Order, OrderStatus, Tracking
 
 CANCEL_CLOSING = "cancel_closing"
@@ -291,15 +293,45 @@ def _local(instant: datetime, timezone: str) -> str:
     return instant.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _span(lead: timedelta, lang: Lang) -> str:
-    minutes = int(lead.total_seconds() // 60)
-    if minutes % (24 * 60) == 0:
-        n = minutes // (24 * 60)
-        return f"{n}日" if lang == "ja" else f"{n} day{'s' if n != 1 else ''}"
-    if minutes % 60 == 0:
-        n = minutes // 60
-        return f"{n}時間" if lang == "ja" else f"{n} h"
-    return f"{minutes}分" if lang == "ja" else f"{minutes} min"
+def _span(span: timedelta, lang: Lang) -> str:
+    """A time left in words, rounded down (never more time than there is), at least a
+    minute: "1 day", "2 days 5 h", "3 h", "2 h 40 min", "4 min"; 「1日」「2日5時間」「2時間40分」
+    「4分」. Beyond a day, minutes are left out."""
+    # To the nearest second first: the moment it takes to send is not a minute less.
+    minutes = max(1, round(span.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "h")] if days else [(hours, "h"), (minutes, "min")]
+    words = [_unit(n, unit, lang) for n, unit in parts if n]
+    return ("" if lang == "ja" else " ").join(words)
+
+
+_JA_UNITS = {"day": "日", "h": "時間", "min": "分"}
+
+
+def _unit(n: int, unit: str, lang: Lang) -> str:
+    if lang == "ja":
+        return f"{n}{_JA_UNITS[unit]}"
+    return f"{n} day{'s' if n != 1 else ''}" if unit == "day" else f"{n} {unit}"
+
+
+ON_TIME = timedelta(minutes=1)
+"""A reminder sent within this of its due time (the watcher's dispatcher ticks once a
+minute) keeps its lead's words: "within 30 min" with 29½ minutes left."""
+
+
+def wording_at(row: AlertRow, at: datetime, lang: Lang) -> tuple[str, Urgency]:
+    """The title and urgency `row` is sent with at `at`. A reminder sent late (the machine
+    slept, quiet hours held it, its window was first seen after the lead) says the time
+    actually left, counted from the window's close; any other alert keeps its words."""
+    lead = lead_of(row.lead) if row.kind in CLOSING_KINDS else None
+    if lead is None or row.order_id is None:
+        return row.title, row.urgency
+    left = row.due_at + lead - at
+    if left > lead - ON_TIME:
+        return row.title, row.urgency
+    key = "closing" if row.kind == CANCEL_CLOSING else "return_closing"
+    return t(lang, key, order=row.order_id, left=_span(left, lang)), urgency_for(left)
 
 
 _ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
@@ -311,4 +343,7 @@ def lead_of(text: str) -> timedelta | None:
     if not found or text in ("P", "PT"):
         return None
     days, hours, minutes, seconds = (int(g) if g else 0 for g in found.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:  # a hand-edited row: no lead cancelwatch could have planned
+        return None

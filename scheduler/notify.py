@@ -14,6 +14,13 @@ failing channel is an error in the returned `Delivery` and a log line, never an
 exception. The URLs hold tokens: only their scheme is ever logged, and the `apprise`
 logger is filtered so that it never prints a configured URL either.
 
+Each channel is a step of its own. `send` takes a `Progress` (the dispatcher's record in
+the state database), told before each channel is tried and as soon as it returns, which
+also says what an earlier send of the same notice, cut off by a crash, already did: a
+channel that has the notice is skipped; one whose attempt was cut off gets it again, its
+title marked "(repeat)" /「（再送）」. On macOS and Windows a desktop notification is posted
+under the alert's key, so there the repeat replaces the first one.
+
 desktop-notifier needs a running asyncio loop (also to run the button's callback later),
 and callers are synchronous — the CLI, or a scheduler worker thread — so every desktop
 send runs on one private loop in a daemon thread, with a timeout.
@@ -32,15 +39,17 @@ import logging
 import os
 import sys
 import threading
+import uuid
 import warnings
 import webbrowser
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from functools import cache
+from enum import Enum
+from functools import cache, partial
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO, TypeVar
 
 from scheduler.urgency import Urgency
 
@@ -50,9 +59,11 @@ if TYPE_CHECKING:
 __all__ = [
     "CRITICAL_LEAD",
     "NORMAL_LEAD",
+    "Attempt",
     "Delivery",
     "Notice",
     "Notifier",
+    "Progress",
     "Urgency",
     "default_lang",
     "session_bus_address",
@@ -84,11 +95,13 @@ _TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
         "open": "Open order",
         "notice": "Notice",
         "urgent": "Urgent",
+        "repeat": "{title} (repeat)",
     },
     "ja": {
         "open": "注文を表示",
         "notice": "お知らせ",
         "urgent": "至急",
+        "repeat": "{title}（再送）",
     },
 }
 
@@ -101,17 +114,57 @@ class Notice:
     """The order page, opened by the notification's button (and by clicking it)."""
     urgency: Urgency = Urgency.NORMAL
     key: str = ""
-    """The alert's unique key, for the log."""
+    """The alert's unique key: for the log, and the desktop notification's identifier
+    where the platform replaces a notification of the same identifier."""
 
 
 @dataclass(frozen=True)
 class Delivery:
     channels: tuple[str, ...]
-    """Where the notice went: "desktop", "console", "log", "apprise:<scheme>"."""
+    """Where the notice went in this send: "desktop", "console", "log",
+    "apprise:<scheme>" (a second URL of the same scheme: "apprise:<scheme>#2", ...)."""
     desktop: bool
-    """Whether the desktop notification was dispatched."""
+    """Whether the desktop has the notification (from this send or an earlier one)."""
     errors: tuple[str, ...] = ()
     """One line per channel that failed (URLs reduced to their scheme)."""
+
+
+class Attempt(Enum):
+    """What a channel does with a notice, by what an earlier send of it recorded."""
+
+    FIRST = "first"
+    """Never tried, or tried and failed: send it."""
+    REPEAT = "repeat"
+    """An earlier attempt was cut off (cancelwatch was killed in the middle): it may have
+    arrived, so it is sent again marked as a repeat."""
+    DONE = "done"
+    """The channel already took it: skip it."""
+
+
+class Progress(Protocol):
+    """Where a send records each channel's delivery the moment it is known (the state
+    database), and learns what an interrupted earlier send of the same notice did."""
+
+    def begin(self, channel: str) -> Attempt:
+        """Called before `channel` is tried; records the attempt unless DONE."""
+        ...
+
+    def end(self, channel: str, error: str | None) -> None:
+        """Called as soon as `channel` returns: delivered (`error` None) or failed."""
+        ...
+
+
+class _Unrecorded:
+    """A send nobody records: every channel tried once."""
+
+    def begin(self, channel: str) -> Attempt:
+        return Attempt.FIRST
+
+    def end(self, channel: str, error: str | None) -> None:
+        return None
+
+
+_UNRECORDED: Final = _Unrecorded()
 
 
 def urgency_for(lead: timedelta | None) -> Urgency:
@@ -398,6 +451,7 @@ class _Desktop:
                     logger.warning("could not open the order page", exc_info=True)
 
             buttons = (Button(title=button_label, on_pressed=open_page),)
+        identifier = notification_identifier(notice.key, _backend_name())
         return Notification(
             title=notice.title,
             message=notice.body,
@@ -405,6 +459,7 @@ class _Desktop:
             buttons=buttons,
             on_clicked=open_page,
             on_dispatched=on_dispatched,
+            identifier=identifier or str(uuid.uuid4()),
         )
 
     async def _send(self, notice: Notice, button_label: str) -> bool:
@@ -440,6 +495,17 @@ class _Desktop:
             logger.debug("closing the desktop notification connection", exc_info=True)
 
 
+def notification_identifier(key: str, backend: str) -> str | None:
+    """The identifier a desktop notification of the alert `key` is posted with, or None
+    for a fresh one. macOS and Windows replace a notification posted under an identifier
+    already shown, so a repeat takes the place of the first: the alert's key. On D-Bus the
+    server assigns its own ids (desktop-notifier always asks for a new one) and
+    desktop-notifier refuses an identifier it already holds: a fresh one."""
+    if not key or backend == "DBusDesktopNotifier":
+        return None
+    return f"cancelwatch:{key}"
+
+
 async def _disconnect_all(notifiers: Sequence[DesktopNotifier]) -> None:
     for notifier in notifiers:
         try:
@@ -464,6 +530,19 @@ async def _disconnect(notifier: DesktopNotifier) -> None:
 def _scheme(url: str) -> str:
     scheme, sep, _ = url.partition("://")
     return scheme.lower() if sep and scheme.isascii() and scheme.isalnum() else "unknown"
+
+
+def _channel_names(urls: Sequence[str]) -> list[str]:
+    """Each URL's channel name, by its scheme only (the rest holds tokens): "apprise:json",
+    and for a second URL of the same scheme "apprise:json#2"."""
+    seen: dict[str, int] = {}
+    names = []
+    for url in urls:
+        scheme = _scheme(url)
+        seen[scheme] = seen.get(scheme, 0) + 1
+        suffix = f"#{seen[scheme]}" if seen[scheme] > 1 else ""
+        names.append(f"apprise:{scheme}{suffix}")
+    return names
 
 
 class _RedactUrls(logging.Filter):
@@ -555,6 +634,8 @@ class Notifier:
         self._use_desktop = desktop
         self._console = console
         self._apprise_urls = tuple(apprise_urls)
+        names = _channel_names(self._apprise_urls)
+        self._apprise_channels = tuple(zip(names, self._apprise_urls, strict=True))
         _REDACT.add(self._apprise_urls)
         self._apprise: dict[str, Any] = {}
         self._apprise_lock = threading.Lock()
@@ -591,41 +672,68 @@ class Notifier:
             logger.debug("desktop notifications unavailable: %s", reason)
         return reason is None
 
-    def send(self, notice: Notice) -> Delivery:
+    def send(self, notice: Notice, progress: Progress | None = None) -> Delivery:
+        """Send `notice` to the desktop, to each Apprise URL, and, when the desktop does
+        not have it, to the console (or the log): never nowhere.
+
+        `progress` records each channel the moment it is tried and the moment it returns,
+        and tells what an earlier send of the same notice, cut off by a crash, already
+        did: a channel that has the notice is skipped; one whose attempt was cut off gets
+        it again, its title marked as a repeat; the others get it as usual.
+        """
+        progress = progress if progress is not None else _UNRECORDED
         channels: list[str] = []
         errors: list[str] = []
-        desktop = False
-        if self._desktop is not None:
+
+        def on(channel: str, send: Callable[[Notice], tuple[str, str | None]]) -> bool:
+            attempt = progress.begin(channel)
+            if attempt is Attempt.DONE:
+                return True
+            shown = self.repeated(notice) if attempt is Attempt.REPEAT else notice
             try:
-                reason = self._desktop.send(notice, self.text("open"))
-            except Exception as exc:  # e.g. desktop-notifier missing: still never lost
-                reason = f"{type(exc).__name__}: {exc}"
-            if reason is None:
-                desktop = True
-                channels.append("desktop")
-            else:
-                errors.append(f"desktop: {reason}")
-                logger.warning("desktop notification not shown: %s", reason)
-        for url in self._apprise_urls:
-            channel = f"apprise:{_scheme(url)}"
-            error = self._send_apprise(url, notice)
+                went, error = send(shown)
+            except Exception as exc:  # a bug in a channel must not cost the others
+                went, error = channel, type(exc).__name__
+            progress.end(channel, error)
             if error is None:
-                channels.append(channel)
+                channels.append(went)
             else:
                 errors.append(f"{channel}: {error}")
                 logger.warning("notification channel %s failed: %s", channel, error)
+            return error is None
+
+        desktop = self._desktop is not None and on("desktop", self._send_desktop)
+        for name, url in self._apprise_channels:
+            on(name, partial(self._send_apprise, name, url))
         if not desktop:
-            channels.append(self._fallback(notice))
+            on("console", lambda shown: (self._fallback(shown), None))
         logger.info(
             "notice %s (%s) sent via %s: %s",
             notice.key or "-",
             notice.urgency.value,
-            ", ".join(channels),
+            ", ".join(channels) or "nothing new",
             notice.title,
         )
         return Delivery(channels=tuple(channels), desktop=desktop, errors=tuple(errors))
 
-    def _send_apprise(self, url: str, notice: Notice) -> str | None:
+    def repeated(self, notice: Notice) -> Notice:
+        """`notice` marked as a repeat: "… (repeat)", 「…（再送）」."""
+        return replace(notice, title=self.text("repeat").format(title=notice.title))
+
+    def _send_desktop(self, notice: Notice) -> tuple[str, str | None]:
+        assert self._desktop is not None
+        try:
+            reason = self._desktop.send(notice, self.text("open"))
+        except Exception as exc:  # e.g. desktop-notifier missing: still never lost
+            reason = f"{type(exc).__name__}: {exc}"
+        if reason is not None:
+            logger.warning("desktop notification not shown: %s", reason)
+        return "desktop", reason
+
+    def _send_apprise(self, name: str, url: str, notice: Notice) -> tuple[str, str | None]:
+        return name, self._apprise_error(url, notice)
+
+    def _apprise_error(self, url: str, notice: Notice) -> str | None:
         try:
             with self._apprise_lock:
                 if url not in self._apprise:

@@ -69,6 +69,7 @@ def _alert_json(row: AlertRow) -> dict[str, Any]:
         "due_at": row.due_at.isoformat(),
         "title": row.title,
         "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+        "channels": row.channel.split(",") if row.channel else [],
     }
 
 

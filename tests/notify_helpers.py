@@ -14,6 +14,8 @@ Load as a plugin, next to python-dbusmock's own fixtures:
   own, the address set for the test: a small notification service written with
   dbus-fast. The dbusmock template cannot emit ActionInvoked (its introspection lists no
   signals, so desktop-notifier never subscribes); this one can, to press a button.
+- `webhook`: a `Webhook`, a local HTTP service for Apprise's json:// URLs that logs each
+  request as it arrives and can hold one open (a slow service).
 
 Import the classes for annotations only (`if TYPE_CHECKING:`): a module listed in
 pytest_plugins must not be imported before pytest registers it.
@@ -22,10 +24,12 @@ pytest_plugins must not be imported before pytest registers it.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Annotated, Any
 
 import dbus  # type: ignore[import-untyped]
@@ -259,3 +263,109 @@ def action_notification_server(
         monkeypatch.setenv(ADDRESS_VAR, bus.address)
         with ActionNotificationServer(bus.address) as server:
             yield server
+
+
+# --- A webhook service for Apprise's json:// channel ----------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request the webhook received, as it arrived."""
+
+    path: str
+    content_type: str
+    payload: bytes
+
+    @property
+    def message(self) -> dict[str, Any]:
+        """The JSON Apprise's json:// sends: title, message, type, ..."""
+        value: dict[str, Any] = json.loads(self.payload)
+        return value
+
+
+class Webhook:
+    """A local HTTP endpoint standing in for a webhook service (Apprise's json://).
+
+    It keeps every request, in the order they arrived, as soon as their body is read.
+    `hold(title)` makes it a slow service for the first request with that title: the
+    request is kept, and the answer waits until `release()` (or the client gives up).
+    """
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+        self._arrived = threading.Condition()
+        self._hold: str | None = None
+        self._released = threading.Event()
+        webhook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                received = Received(
+                    self.path, self.headers.get("Content-Type", ""), self.rfile.read(length)
+                )
+                held = webhook._record(received)
+                if held:
+                    webhook._released.wait(60)
+                try:
+                    self.send_response(200)
+                    self.end_headers()
+                except OSError:  # the client is gone (killed while we held it)
+                    pass
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def url(self, path: str = "hook", *, read_timeout: float | None = None) -> str:
+        query = f"?rto={read_timeout:g}" if read_timeout is not None else ""
+        return f"json://127.0.0.1:{self.port}/{path}{query}"
+
+    def hold(self, title: str) -> None:
+        self._hold = title
+
+    def release(self) -> None:
+        self._released.set()
+
+    def _record(self, received: Received) -> bool:
+        with self._arrived:
+            self.received.append(received)
+            held = self._hold is not None and received.message.get("title") == self._hold
+            if held:
+                self._hold = None
+            self._arrived.notify_all()
+        return held
+
+    def titles(self) -> list[str]:
+        with self._arrived:
+            return [r.message["title"] for r in self.received]
+
+    def wait_for(self, condition: Callable[[list[str]], bool], timeout: float = 30) -> None:
+        """Until `condition(titles received so far)` holds."""
+        with self._arrived:
+            met = self._arrived.wait_for(
+                lambda: condition([r.message["title"] for r in self.received]), timeout
+            )
+        assert met, f"the webhook received only {self.titles()}"
+
+    def __enter__(self) -> Webhook:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(5)
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    with Webhook() as running:
+        yield running

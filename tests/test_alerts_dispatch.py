@@ -11,9 +11,10 @@ import pytest
 from scheduler import alerts as al
 from scheduler.config import AlertSettings, QuietHours
 from scheduler.dispatch import dispatch
-from scheduler.notify import Delivery, Notice
+from scheduler.notify import Attempt, Delivery, Notice, Progress
 from scheduler.policy import assess, default_rules
-from scheduler.state import State
+from scheduler.state import AlertRow, State
+from scheduler.urgency import Urgency
 from scraper.model import Cancellability, Item, Order, OrderStatus, PreOrder, Tracking
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo
@@ -21,13 +22,18 @@ TZ = "Asia/Tokyo"
 
 
 class Recorder:
-    """Stands in for the Notifier: records what would have been shown."""
+    """Stands in for the Notifier: one channel, "test", that records what it was sent."""
 
     def __init__(self) -> None:
         self.notices: list[Notice] = []
 
-    def send(self, notice: Notice) -> Delivery:
+    def send(self, notice: Notice, progress: Progress | None = None) -> Delivery:
+        attempt = progress.begin("test") if progress else Attempt.FIRST
+        if attempt is Attempt.DONE:
+            return Delivery(channels=(), desktop=False)
         self.notices.append(notice)
+        if progress:
+            progress.end("test", None)
         return Delivery(channels=("test",), desktop=False)
 
     def titles(self) -> list[str]:
@@ -58,15 +64,15 @@ def state(tmp_path):
         yield opened
 
 
-def check(state: State, order: Order, now: datetime, tracking=()) -> None:
+def check(state: State, order: Order, now: datetime, tracking=(), lang="en") -> None:
     """What a watched check does for one order, without the browser."""
     before = state.order(order.id, "main")
     assessment = assess(
         order, marketplace="amazon.co.jp", timezone=TZ, now=now, rules=default_rules(),
-        tracking=tracking, first_seen=before.first_seen if before else now, lang="en",
+        tracking=tracking, first_seen=before.first_seen if before else now, lang=lang,
     )  # fmt: skip
     ctx = al.OrderContext("main", order, before, tracking, "https://example/order", TZ)
-    alerts, retire = al.plan(ctx, assessment, now, AlertSettings(), "en")
+    alerts, retire = al.plan(ctx, assessment, now, AlertSettings(), lang)
     state.record_check("main", "amazon.co.jp", [order], {order.id: list(tracking)}, now=now,
                        alerts=alerts, retire=retire)  # fmt: skip
 
@@ -99,7 +105,8 @@ def test_a_window_first_seen_late_gets_only_its_nearest_reminder(state):
     check(state, preorder(date(2026, 11, 26)), closes - timedelta(hours=2))
     notifier = Recorder()
     dispatch(state, notifier, closes - timedelta(hours=2))
-    assert notifier.titles() == ["Cancel 503-1111111-1111111 within 3 h"]
+    # the 3-hour reminder, sent with 2 hours left, says so
+    assert notifier.titles() == ["Cancel 503-1111111-1111111 within 2 h"]
 
 
 def test_after_a_sleep_an_open_window_gets_one_late_reminder(state):
@@ -108,7 +115,7 @@ def test_after_a_sleep_an_open_window_gets_one_late_reminder(state):
     notifier = Recorder()
     # The laptop slept through the 24-hour and the 3-hour reminders; it wakes 2 h before.
     dispatch(state, notifier, closes - timedelta(hours=2))
-    assert notifier.titles() == ["Cancel 503-1111111-1111111 within 3 h"]
+    assert notifier.titles() == ["Cancel 503-1111111-1111111 within 2 h"]
     dispatch(state, notifier, closes - timedelta(hours=2))
     assert len(notifier.notices) == 1
 
@@ -136,7 +143,8 @@ def test_quiet_hours_defer_and_never_drop(state):
     dispatch(state, notifier, morning - timedelta(minutes=1), quiet=quiet)
     assert notifier.notices == []
     dispatch(state, notifier, morning, quiet=quiet)
-    assert notifier.titles() == ["Cancel 503-1111111-1111111 within 1 day"]
+    # held from midnight to 07:00 JST: the deadline (midnight) is 17 hours off by then
+    assert notifier.titles() == ["Cancel 503-1111111-1111111 within 17 h"]
 
 
 def test_leaving_the_window_retires_reminders_and_says_what_to_do(state):
@@ -190,3 +198,94 @@ def test_leads_to_plan():
     ]
     assert al.lead_of("P1DT2H30M") == timedelta(days=1, hours=2, minutes=30)
     assert al.lead_of("2026-12-01") is None
+
+
+# ---- a reminder sent late says the time actually left ---------------------------------
+
+
+def delivered(return_until: date) -> Order:
+    return preorder(
+        date(2026, 12, 15),
+        preorder=None,
+        status=OrderStatus.DELIVERED,
+        cancellable=Cancellability.NO,
+        cancel_url=None,
+        return_until=return_until,
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Cancel 503-1111111-1111111 within 4 min"),
+        ("ja", "503-1111111-1111111 のキャンセル期限まであと4分"),
+    ],
+)
+def test_a_late_cancel_reminder_says_the_minutes_left(state, lang, expected):
+    closes = datetime(2026, 12, 15, 15, 0, tzinfo=UTC)  # end of 15 Dec in Tokyo
+    check(state, preorder(date(2026, 12, 15)), T0, lang=lang)
+    notifier = Recorder()
+    # Asleep through every reminder; awake with 4 minutes (and 40 seconds) left.
+    done = dispatch(state, notifier, closes - timedelta(minutes=4, seconds=40), lang=lang)
+    assert notifier.titles() == [expected]
+    assert notifier.notices[0].urgency is Urgency.CRITICAL
+    [sent] = done.sent
+    assert (sent.lead, sent.title, sent.urgency) == ("PT30M", expected, Urgency.CRITICAL)
+    assert state.alert(sent.id) == sent  # what was sent is what the database says was
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "Return window of 503-1111111-1111111 closes in 2 days 5 h"),
+        ("ja", "503-1111111-1111111 の返品期限まであと2日5時間"),
+    ],
+)
+def test_a_late_return_reminder_says_the_days_and_hours_left(state, lang, expected):
+    closes = datetime(2026, 12, 10, 15, 0, tzinfo=UTC)  # end of 10 Dec in Tokyo
+    check(state, delivered(date(2026, 12, 10)), T0, lang=lang)
+    notifier = Recorder()
+    # Awake 18 h 40 min after the 3-day reminder came due: 2 days 5 h 20 min left,
+    # said without the minutes beyond a day.
+    dispatch(state, notifier, closes - timedelta(days=2, hours=5, minutes=20), lang=lang)
+    assert notifier.titles() == [expected]
+    assert notifier.notices[0].urgency is Urgency.LOW
+
+
+def test_a_reminder_sent_on_time_keeps_its_leads_words(state):
+    closes = datetime(2026, 12, 15, 15, 0, tzinfo=UTC)
+    check(state, preorder(date(2026, 12, 15)), T0)
+    notifier = Recorder()
+    dispatch(state, notifier, closes - timedelta(days=1))  # 24-hour reminder, due now
+    # the dispatcher ticks once a minute: 29 min 30 s left is still "within 30 min"
+    dispatch(state, notifier, closes - timedelta(minutes=29, seconds=30))
+    assert notifier.titles() == [
+        "Cancel 503-1111111-1111111 within 1 day",
+        "Cancel 503-1111111-1111111 within 30 min",
+    ]
+    dispatch(state, notifier, closes)  # the 3-hour one was skipped: superseded, not sent
+    assert len(notifier.notices) == 2
+
+
+def test_late_wording_rounds_down_and_never_below_a_minute():
+    row = AlertRow(
+        id=1, account="main", order_id="X", kind=al.CANCEL_CLOSING, lead="PT3H",
+        due_at=T0, title="Cancel X within 3 h", body="", url=None, urgency=Urgency.NORMAL,
+        created_at=T0, sent_at=None, channel=None, deferred_until=None, superseded_at=None,
+        superseded_reason=None, claimed_at=None,
+    )  # fmt: skip
+    closes = T0 + timedelta(hours=3)
+
+    def title(left: timedelta, lang="en") -> str:
+        return al.wording_at(row, closes - left, lang)[0]
+
+    assert title(timedelta(hours=3)) == "Cancel X within 3 h"  # on time
+    assert title(timedelta(hours=2, minutes=59, seconds=1)) == "Cancel X within 3 h"
+    assert title(timedelta(hours=2, minutes=58, seconds=59)) == "Cancel X within 2 h 58 min"
+    assert title(timedelta(hours=1)) == "Cancel X within 1 h"
+    assert title(timedelta(minutes=59, seconds=59)) == "Cancel X within 59 min"
+    assert title(timedelta(seconds=20)) == "Cancel X within 1 min"
+    assert title(timedelta(minutes=90), "ja") == "X のキャンセル期限まであと1時間30分"
+    assert al.wording_at(row, closes - timedelta(minutes=20), "en")[1] is Urgency.CRITICAL
+    other = replace(row, kind=al.TRACKING, lead="452187630952", title="X shipped")
+    assert al.wording_at(other, closes, "en") == ("X shipped", Urgency.NORMAL)

@@ -11,18 +11,21 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from scheduler import alerts as al
 from scheduler.check import Target, read_orders
 from scheduler.config import Config
 from scheduler.monitor import WatchedCheck
 from scheduler.notify import Notifier
-from scheduler.state import State
+from scheduler.state import NewAlert, State
 from scraper import credentials as cr
 from scraper.crawl import CrawlOptions
 from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore
+from scraper.demo.account import DemoAccount
 
 pytest_plugins = ("dbusmock.pytest_fixtures", "tests.notify_helpers")
 
@@ -33,6 +36,33 @@ DEMO = cr.Credentials(DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET)
 @pytest.fixture
 def store():
     with DemoStore("amazon.co.jp") as running:
+        yield running
+        assert [r for r in running.requests if r.mutating] == []
+
+
+class ChildClock:
+    """The clock of a child process started with a clean environment: the real one, even
+    when this suite runs under libfaketime (`faketime -f '+400d' pytest`), which a watcher
+    cannot (its scheduler stalls under it). The demo store shows a watcher its orders by
+    the watcher's own clock."""
+
+    def __init__(self) -> None:
+        child = subprocess.run(
+            [sys.executable, "-c", "import time; print(time.time())"],
+            env={"PATH": os.environ["PATH"]}, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        self.offset = timedelta(seconds=float(child.stdout) - time.time())
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+@pytest.fixture
+def watcher_store():
+    """The demo store on the clock of the watcher processes the test starts, without the
+    one-time code (its check takes the process's own clock, which may be a fake one)."""
+    account = DemoAccount(totp_secret=None)
+    with DemoStore("amazon.co.jp", clock=ChildClock(), account=account) as running:
         yield running
         assert [r for r in running.requests if r.mutating] == []
 
@@ -59,15 +89,21 @@ def test_a_check_sends_the_expected_notifications_once(
         calls = notification_daemon.calls()
         seller = store.scenario.by_case("seller_window")
         pending = store.scenario.by_case("cancellable_soon")
+        # The seller's 5-minute window is first seen with minutes left: its 30-minute
+        # reminder goes out at once, saying the minutes actually left.
+        [reminder] = [r for r in first.dispatched.sent if r.order_id == seller.id]
+        assert reminder.lead == "PT30M" and reminder.sent_at is not None
+        left = reminder.due_at + timedelta(minutes=30) - reminder.sent_at
+        minutes = int(left.total_seconds() // 60)
+        assert 0 < minutes < 5
+        said = {f"Cancel {seller.id} within {n} min" for n in (minutes, minutes + 1)}
+        assert reminder.title in said  # worded a moment before it was sent
         assert sorted(c.summary for c in calls) == sorted(
-            [
-                f"Cancel {seller.id} within 30 min",
-                f"{pending.id} can still be cancelled",
-            ]
+            [reminder.title, f"{pending.id} can still be cancelled"]
         )
         assert all(c.app_name == "cancelwatch" for c in calls)
         assert all(list(c.buttons.values()) == ["Open order"] for c in calls)
-        assert {c.summary: c.urgency for c in calls}[f"Cancel {seller.id} within 30 min"] == 2
+        assert {c.summary: c.urgency for c in calls}[reminder.title] == 2
         assert len(first.dispatched.sent) == 2
         second = check.run(
             lambda: read_orders(target, browser, options=CrawlOptions(delay_seconds=0))
@@ -77,8 +113,9 @@ def test_a_check_sends_the_expected_notifications_once(
 
 
 def test_watch_killed_mid_check_sends_each_alert_exactly_once(
-    notification_daemon, store, tmp_path, monkeypatch
+    notification_daemon, watcher_store, tmp_path, monkeypatch
 ):
+    store = watcher_store
     home = tmp_path / "home"
     home.mkdir()
     env = {
@@ -93,7 +130,7 @@ def test_watch_killed_mid_check_sends_each_alert_exactly_once(
     }
     for key in ("CANCELWATCH_HOME", "CANCELWATCH_SECRETS", "CANCELWATCH_PASSPHRASE"):
         monkeypatch.setenv(key, env[key])
-    cr.save_credentials("demo", DEMO)
+    cr.save_credentials("demo", cr.Credentials(DEMO_EMAIL, DEMO_PASSWORD, None))
     (home / "config.toml").write_text(
         f'[accounts.demo]\nmarketplace = "amazon.co.jp"\nbase_url = "{store.base_url}"\n'
         "[crawl]\ndelay_seconds = 1.0\n"
@@ -176,4 +213,106 @@ def test_sigterm_stops_an_idle_watcher_cleanly(tmp_path):
     err = (tmp_path / "watch.log").read_text()
     assert watcher.returncode == 0, err[-2000:]
     assert "stopped" in err
-    assert "Traceback" not in err
+    assert "Traceback" not in err, err
+
+
+# ---- killed in the middle of a slow delivery ------------------------------------------
+
+SHIPPED = [
+    NewAlert(f"249-000000{i}-000000{i}", al.TRACKING, f"45218763095{i}",
+             datetime(2020, 1, 1, tzinfo=UTC) + timedelta(minutes=i),
+             f"249-000000{i}-000000{i} shipped: Yamato 45218763095{i}", "Sample item")
+    for i in (1, 2, 3)
+]  # fmt: skip
+"""Three alerts due long ago (whatever the clock says): sent as soon as a watcher runs."""
+
+
+def test_watch_killed_during_a_slow_delivery_repeats_only_what_was_in_flight(
+    notification_daemon, webhook, tmp_path
+):
+    home = tmp_path / "home"
+    home.mkdir()
+    db = home / "state.db"
+    with State.open(db) as state:
+        ids = state.add_alerts("idle", SHIPPED, now=datetime(2020, 1, 1, tzinfo=UTC))
+    first_title, slow_title, last_title = (a.title for a in SHIPPED)
+    webhook.hold(slow_title)  # the webhook service takes the 2nd alert and does not answer
+    (home / "config.toml").write_text(
+        '[accounts.idle]\nmarketplace = "amazon.co.jp"\nbase_url = "http://127.0.0.1:9"\n'
+        f'[notify]\napprise = ["{webhook.url(read_timeout=120)}"]\n'
+        "[watch]\ninterval_minutes = 60\njitter_seconds = 0\ndispatch_seconds = 1\n",
+        encoding="utf-8",
+    )
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
+           "CANCELWATCH_HOME": str(home), "CANCELWATCH_SECRETS": "file",
+           "CANCELWATCH_PASSPHRASE": "x", "LANG": "C.UTF-8",
+           "DBUS_SESSION_BUS_ADDRESS": os.environ["DBUS_SESSION_BUS_ADDRESS"]}  # fmt: skip
+    command = [sys.executable, "-m", "scheduler.cli", "-v", "watch"]
+
+    with (tmp_path / "first.log").open("w") as log:
+        first = subprocess.Popen(command, env=env, stderr=log)
+        try:
+            webhook.wait_for(lambda titles: slow_title in titles, 90)
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+
+    # What the database says the moment the watcher died: the desktop took the slow
+    # alert (recorded then and there), the webhook's attempt was in flight.
+    with State.open(db) as state:
+        slow = state.alert(ids[1])
+        assert slow is not None and slow.sent_at is not None and slow.channel == "desktop"
+        assert [(d.channel, d.outcome) for d in state.deliveries(ids[1])] == [
+            ("desktop", "delivered"),
+            ("apprise:json", None),
+        ]
+
+    with (tmp_path / "second.log").open("w") as log:
+        second = subprocess.Popen(command, env=env, stderr=log)
+        try:
+            _wait_for(lambda: _finished(db) == len(ids), 90, "every delivery to finish")
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(30)
+    err = (tmp_path / "second.log").read_text()
+    assert second.returncode == 0, err[-2000:]
+
+    # The webhook: each alert once, and the one in flight once more, marked as a repeat.
+    assert Counter(webhook.titles()) == {
+        first_title: 1, slow_title: 1, f"{slow_title} (repeat)": 1, last_title: 1,
+    }  # fmt: skip
+    # The desktop took each alert once, and its deliveries were recorded: never repeated.
+    assert Counter(c.summary for c in notification_daemon.calls()) == {
+        first_title: 1, slow_title: 1, last_title: 1,
+    }  # fmt: skip
+    # The database: every delivery that was made, the one cut off as such.
+    with State.open(db) as state:
+        records = {
+            alert_id: [(d.channel, d.outcome, d.repeat) for d in state.deliveries(alert_id)]
+            for alert_id in ids
+        }
+        rows = [state.alert(alert_id) for alert_id in ids]
+    assert records[ids[1]] == [
+        ("desktop", "delivered", False),
+        ("apprise:json", "interrupted", False),
+        ("apprise:json", "delivered", True),
+    ]
+    for alert_id in (ids[0], ids[2]):
+        assert records[alert_id] == [
+            ("desktop", "delivered", False),
+            ("apprise:json", "delivered", False),
+        ]
+    assert all(r is not None and r.channel == "desktop,apprise:json" for r in rows)
+
+
+def _finished(db: Path) -> int:
+    """Alerts whose delivery is over: sent, and no longer claimed by a dispatcher."""
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            return int(
+                conn.execute(
+                    "SELECT count(*) FROM alerts WHERE sent_at IS NOT NULL AND claimed_at IS NULL"
+                ).fetchone()[0]
+            )
+    except sqlite3.OperationalError:
+        return 0

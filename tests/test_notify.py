@@ -11,9 +11,8 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from dataclasses import astuple
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,10 +20,18 @@ import pytest
 from dbusmock.testcase import BusType, PrivateDBus
 
 from scheduler import notify
-from scheduler.notify import Delivery, Notice, Notifier, Urgency, default_lang, urgency_for
+from scheduler.notify import (
+    Attempt,
+    Delivery,
+    Notice,
+    Notifier,
+    Urgency,
+    default_lang,
+    urgency_for,
+)
 
 if TYPE_CHECKING:
-    from tests.notify_helpers import ActionNotificationServer, MockedNotifications
+    from tests.notify_helpers import ActionNotificationServer, MockedNotifications, Webhook
 
 pytest_plugins = ("dbusmock.pytest_fixtures", "tests.notify_helpers")
 
@@ -305,44 +312,6 @@ def test_console_defaults_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
 # --- Apprise channels ---------------------------------------------------------------------
 
 
-class Hook:
-    """A local HTTP endpoint standing in for a webhook service."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, str, bytes]] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                hook.received.append(
-                    (self.path, self.headers.get("Content-Type", ""), self.rfile.read(length))
-                )
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-
-@pytest.fixture
-def hook() -> Iterator[Hook]:
-    hook = Hook()
-    hook.thread.start()
-    try:
-        yield hook
-    finally:
-        hook.server.shutdown()
-        hook.server.server_close()
-        hook.thread.join(5)
-
-
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -353,13 +322,13 @@ def closed_port() -> int:
 SECRET = "s3cr3t-webhook-token"
 
 
-def test_an_apprise_channel_receives_title_and_body(hook: Hook) -> None:
-    url = f"json://127.0.0.1:{hook.port}/hooks/{SECRET}"
+def test_an_apprise_channel_receives_title_and_body(webhook: Webhook) -> None:
+    url = webhook.url(f"hooks/{SECRET}")
     console = io.StringIO()
     delivery = Notifier(desktop=False, apprise_urls=[url], console=console).send(NOTICE)
 
     assert delivery == Delivery(channels=("apprise:json", "console"), desktop=False, errors=())
-    [(path, content_type, payload)] = hook.received
+    [(path, content_type, payload)] = [astuple(r) for r in webhook.received]
     assert path == f"/hooks/{SECRET}"
     assert content_type.startswith("application/json")
     message = json.loads(payload)
@@ -369,25 +338,116 @@ def test_an_apprise_channel_receives_title_and_body(hook: Hook) -> None:
 
 
 def test_a_failing_channel_is_an_error_not_an_exception(
-    hook: Hook, caplog: pytest.LogCaptureFixture
+    webhook: Webhook, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    good = f"json://127.0.0.1:{hook.port}/ok"
+    good = webhook.url("ok")
     dead = f"json://127.0.0.1:{closed_port()}/hooks/{SECRET}"
     unreadable = f"nosuchservice://{SECRET}@example.invalid"
     console = io.StringIO()
     notifier = Notifier(desktop=False, apprise_urls=[dead, unreadable, good], console=console)
     delivery = notifier.send(Notice("Shipped", "Your order has shipped."))
 
-    assert delivery.channels == ("apprise:json", "console")
+    # two URLs of one scheme are two channels, told apart by their place, never by the URL
+    assert delivery.channels == ("apprise:json#2", "console")
     assert delivery.errors == (
         "apprise:json: not delivered",
         "apprise:nosuchservice: Apprise cannot read this URL",
     )
-    assert len(hook.received) == 1
+    assert len(webhook.received) == 1
     assert "Shipped" in console.getvalue()  # never lost
     assert "notification channel apprise:json failed" in caplog.text
     assert SECRET not in caplog.text  # neither our log nor apprise's names the token
+
+
+# --- A send that resumes one cut off by a crash ------------------------------------------
+
+
+class Script:
+    """A `Progress` that answers from a script (channel → attempt) and logs every call."""
+
+    def __init__(self, attempts: dict[str, Attempt]) -> None:
+        self.attempts = attempts
+        self.calls: list[tuple[str, ...]] = []
+
+    def begin(self, channel: str) -> Attempt:
+        self.calls.append(("begin", channel))
+        return self.attempts.get(channel, Attempt.FIRST)
+
+    def end(self, channel: str, error: str | None) -> None:
+        self.calls.append(("end", channel, "ok" if error is None else "failed"))
+
+
+def test_a_resumed_send_skips_what_arrived_and_marks_what_was_cut_off(
+    notification_daemon: MockedNotifications, webhook: Webhook
+) -> None:
+    console = io.StringIO()
+    urls = [webhook.url("first"), webhook.url("second")]
+    script = Script({"desktop": Attempt.DONE, "apprise:json": Attempt.REPEAT})
+    with Notifier(apprise_urls=urls, console=console) as notifier:
+        delivery = notifier.send(NOTICE, script)
+
+    assert notification_daemon.calls() == []  # the desktop has it already
+    assert [(r.path, r.message["title"]) for r in webhook.received] == [
+        ("/first", f"{NOTICE.title} (repeat)"),
+        ("/second", NOTICE.title),
+    ]
+    assert console.getvalue() == ""  # the desktop has it: no fallback
+    assert delivery == Delivery(("apprise:json", "apprise:json#2"), desktop=True, errors=())
+    # each channel's outcome is reported before the next one is tried
+    assert script.calls == [
+        ("begin", "desktop"),
+        ("begin", "apprise:json"),
+        ("end", "apprise:json", "ok"),
+        ("begin", "apprise:json#2"),
+        ("end", "apprise:json#2", "ok"),
+    ]
+
+
+def test_a_repeat_on_the_desktop_is_marked_in_the_users_language(
+    notification_daemon: MockedNotifications,
+) -> None:
+    with Notifier(lang="ja", console=io.StringIO()) as notifier:
+        notifier.send(
+            Notice("キャンセル期限まであと4分", "本文"), Script({"desktop": Attempt.REPEAT})
+        )
+
+    [call] = notification_daemon.calls()
+    assert call.summary == "キャンセル期限まであと4分（再送）"
+
+
+def test_the_console_fallback_is_a_channel_too(no_user_bus: Path) -> None:
+    console = io.StringIO()
+    script = Script({"console": Attempt.REPEAT})
+    with Notifier(console=console) as notifier:
+        delivery = notifier.send(NOTICE, script)
+
+    assert delivery.channels == ("console",) and not delivery.desktop
+    assert f"{NOTICE.title} (repeat)" in console.getvalue()
+    assert script.calls == [
+        ("begin", "desktop"),
+        ("end", "desktop", "failed"),
+        ("begin", "console"),
+        ("end", "console", "ok"),
+    ]
+
+
+KEY = "main/249-1/cancel_closing/PT30M"
+
+
+@pytest.mark.parametrize(
+    ("key", "backend", "expected"),
+    [
+        (KEY, "CocoaNotificationCenter", f"cancelwatch:{KEY}"),
+        (KEY, "WinRTDesktopNotifier", f"cancelwatch:{KEY}"),
+        (KEY, "DBusDesktopNotifier", None),
+        ("", "CocoaNotificationCenter", None),
+    ],
+)
+def test_a_desktop_repeat_replaces_the_first_where_the_platform_can(
+    key: str, backend: str, expected: str | None
+) -> None:
+    assert notify.notification_identifier(key, backend) == expected
 
 
 # --- Pure functions -------------------------------------------------------------------------
