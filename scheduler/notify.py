@@ -532,6 +532,13 @@ def _scheme(url: str) -> str:
     return scheme.lower() if sep and scheme.isascii() and scheme.isalnum() else "unknown"
 
 
+def _log_failure(channel: str, error: str) -> None:
+    if channel == "desktop":
+        logger.warning("desktop notification not shown: %s", error)
+    else:
+        logger.warning("notification channel %s failed: %s", channel, error)
+
+
 def _channel_names(urls: Sequence[str]) -> list[str]:
     """Each URL's channel name, by its scheme only (the rest holds tokens): "apprise:json",
     and for a second URL of the same scheme "apprise:json#2"."""
@@ -699,7 +706,7 @@ class Notifier:
                 channels.append(went)
             else:
                 errors.append(f"{channel}: {error}")
-                logger.warning("notification channel %s failed: %s", channel, error)
+                _log_failure(channel, error)
             return error is None
 
         desktop = self._desktop is not None and on("desktop", self._send_desktop)
@@ -726,8 +733,6 @@ class Notifier:
             reason = self._desktop.send(notice, self.text("open"))
         except Exception as exc:  # e.g. desktop-notifier missing: still never lost
             reason = f"{type(exc).__name__}: {exc}"
-        if reason is not None:
-            logger.warning("desktop notification not shown: %s", reason)
         return "desktop", reason
 
     def _send_apprise(self, name: str, url: str, notice: Notice) -> tuple[str, str | None]:
