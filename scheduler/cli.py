@@ -20,7 +20,7 @@ from scheduler.state import DB_NAME
 from scraper.credentials import hold_passphrase
 from scraper.errors import CancelwatchError
 from scraper.inputs import PageText, read_page
-from scraper.markup import MatchLog, marketplaces
+from scraper.markup import MatchLog, marketplaces, stray_overrides
 from scraper.parse import PageSelectorFailure, parse_page
 from scraper.paths import data_dir
 
@@ -89,10 +89,13 @@ def doctor(file: Path, marketplace: str | None, as_json: bool) -> None:
     """Show, for each field, which selector fallback matched on FILE (exit 1 if a
     required field found nothing)."""
     saved = read_page(file)
+    # The report shows fields, not warnings: how the file was read goes to stderr.
+    for warning in (*saved.warnings, *stray_overrides()):
+        click.echo(f"cancelwatch: warning: {warning}", err=True)
     log = MatchLog()
     failure: PageSelectorFailure | None = None
     try:
-        page = parse_page(saved.text, marketplace, log, saved.warnings)
+        page = parse_page(saved.text, marketplace, log)
     except PageSelectorFailure as exc:
         failure, page = exc, exc.page
     rows = report.doctor_rows(page.marketplace, log)

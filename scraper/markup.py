@@ -132,6 +132,23 @@ def marketplaces() -> list[str]:
     return sorted(p.stem for p in builtin_dir().glob("*.toml"))
 
 
+def stray_overrides(override_dir: Path | None = None) -> list[str]:
+    """Warnings for selector files in the config directory that no marketplace reads (a
+    misspelt "amazon.con.toml" would otherwise be ignored without a word)."""
+    folder = override_dir if override_dir is not None else config_dir()
+    try:
+        names = sorted(p.name for p in folder.glob("*.toml") if p.name != "config.toml")
+    except OSError:
+        return []
+    known = marketplaces()
+    return [
+        f"{folder / name}: not a marketplace cancelwatch knows ({', '.join(known)}), so "
+        "no page reads it; name a selector override after its marketplace"
+        for name in names
+        if name.removesuffix(".toml") not in known
+    ]
+
+
 def load_selectors(name: str, override_dir: Path | None = None) -> Selectors:
     """Built-in selectors for marketplace `name`, with the user's overrides applied."""
     builtin = builtin_dir() / f"{name}.toml"

@@ -400,3 +400,30 @@ def test_redact_keeps_a_note_instead_of_a_page_too_complex_to_clean():
     kept = redact(page("<div>" * (MAX_TAGS + 1)))
     assert "Page not kept: the page holds" in kept
     assert "<div>" not in kept
+
+
+def test_doctor_names_an_override_no_marketplace_reads(tmp_path, monkeypatch):
+    home = tmp_path / "override-home"
+    home.mkdir()
+    (home / "amazon.con.toml").write_text("[fields.order_card]\n", encoding="utf-8")
+    (home / "config.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("CANCELWATCH_HOME", str(home))
+    saved = tmp_path / "page.html"
+    saved.write_text(page("<p>hello</p>"), encoding="utf-8")
+    _, out, err = cancelwatch("doctor", str(saved), "--json")
+    assert json.loads(out)["file"] == str(saved)
+    assert err == (
+        f"cancelwatch: warning: {home / 'amazon.con.toml'}: not a marketplace cancelwatch "
+        "knows (amazon.co.jp, amazon.com), so no page reads it; name a selector override "
+        "after its marketplace\n"
+    )
+
+
+def test_doctor_says_how_a_page_was_decoded(tmp_path):
+    saved = tmp_path / "undefined.html"
+    saved.write_bytes(page("<p>x</p>", head='<meta charset="undefined">').encode("utf-8"))
+    _, _, err = cancelwatch("doctor", str(saved))
+    assert err == (
+        "cancelwatch: warning: the page declares charset 'undefined', which browsers do not "
+        "know; read as UTF-8\n"
+    )
