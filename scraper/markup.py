@@ -264,11 +264,13 @@ def _status(table: dict[str, Any]) -> StatusRules:
     return StatusRules(
         codes={k.upper(): v for k, v in (table.get("codes") or {}).items()},
         classes=dict(table.get("classes") or {}),
-        words=tuple(
-            (status, tuple(linear_regex(p) for p in words.get(status, [])))
-            for status in STATUS_ORDER
-        ),
+        words=tuple((status, _any_of(words.get(status, []))) for status in STATUS_ORDER),
     )
+
+
+def _any_of(patterns: list[str]) -> tuple[Pattern, ...]:
+    """A status's word patterns as one alternation: one RE2 call per line, not one each."""
+    return (linear_regex("|".join(f"(?:{p})" for p in patterns)),) if patterns else ()
 
 
 def _field(name: str, spec: FieldTable, path: str) -> FieldSpec:
