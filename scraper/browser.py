@@ -314,12 +314,15 @@ class Profile:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def remove_stale_profiles(root: Path, *, min_age_s: float = _STALE_AFTER_S) -> list[Path]:
+def remove_stale_profiles(
+    root: Path, *, min_age_s: float = _STALE_AFTER_S, now: float | None = None
+) -> list[Path]:
     """Remove the profile folders of launches that are over: their lock is free (the
     process that held it ended, even by kill -9) and they are not brand new (a launch
-    takes its lock right after making its folder). Returns what was removed."""
+    takes its lock right after making its folder). Returns what was removed. `now` is
+    on the file system's clock (`time.time()`), which a folder's mtime is read against."""
     removed = []
-    now = time.time()
+    now = time.time() if now is None else now
     for path in root.glob(PROFILE_PREFIX + "*"):
         try:
             if not path.is_dir() or path.is_symlink() or now - path.stat().st_mtime < min_age_s:

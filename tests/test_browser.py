@@ -11,7 +11,6 @@ import logging
 import os
 import stat
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -431,16 +430,17 @@ def test_the_profile_folder_goes_when_the_browser_closes(playwright: Playwright)
 
 
 def test_a_profile_a_killed_run_left_is_removed_and_a_live_one_kept(tmp_path: Path) -> None:
+    live = Profile.create(tmp_path)  # its lock is held, as a running check holds it
     dead = tmp_path / (PROFILE_PREFIX + "dead")
     (dead / "Default").mkdir(parents=True)
-    live = Profile.create(tmp_path)  # its lock is held, as a running check holds it
     fresh = tmp_path / (PROFILE_PREFIX + "fresh")
     fresh.mkdir()
-    an_hour_ago = time.time() - 3600
+    # Ages on the file system's own clock: the test's clock may be moved (faketime).
+    now = fresh.stat().st_mtime
     for path in (dead, live.path):
-        os.utime(path, (an_hour_ago, an_hour_ago))
+        os.utime(path, (now - 3600, now - 3600))
 
-    removed = remove_stale_profiles(tmp_path)
+    removed = remove_stale_profiles(tmp_path, now=now)
 
     assert removed == [dead]
     assert not dead.exists()
