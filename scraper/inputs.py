@@ -274,7 +274,7 @@ MAX_REBUILT_NODES = 1_500_000
 """An estimate of the elements the parser may rebuild for formatting tags (<b>, <i>, …)
 left open; each later block can copy all of them (the HTML standard's "reconstruct the
 active formatting elements")."""
-PARSE_SECONDS = 2.5
+PARSE_SECONDS = 2.0
 """How long the HTML parser may take. A page that passes the bounds above parses in
 milliseconds; only an element with tens of thousands of attributes can still be slow."""
 # Formatting elements the parser reconstructs; <a> and <nobr> close their own kind first.
