@@ -36,13 +36,11 @@ from scraper.selector_schema import (
     validate,
 )
 
-__all__ = ["STATUS_ORDER", "Match", "Pattern"]
-
 FallbackKind = Literal["css", "href", "text", "html"]
 _FALLBACK_KINDS: tuple[FallbackKind, ...] = ("css", "href", "text", "html")
 _MAX_FILE_BYTES = 1024 * 1024
 _WS = re.compile(r"\s+")
-# A pattern without these characters is a plain string: found with str.find, not a regex.
+# A pattern without these characters is a plain string: counted with str.count, no regex.
 _PLAIN = re.compile(r"[^.^$*+?{}\[\]\\|()]*")
 
 
