@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath
 
+from scraper.credentials import passphrase_given
 from scraper.errors import ConfigError
 
 LINUX, MACOS, WINDOWS = "linux", "darwin", "win32"
@@ -479,12 +480,17 @@ def current_plan() -> ServicePlan:
     """The plan for this machine, running this install's `cancelwatch watch`."""
     windows = sys.platform == WINDOWS
     getuid = getattr(os, "getuid", None)
+    env = dict(os.environ)
+    if passphrase_given():
+        # Held in memory, out of os.environ: only its presence matters here, for the note
+        # on how to hand it to the service; the plan never writes it.
+        env[SECRET_ENV] = "(given)"
     return plan(
         sys.platform,
         executable=find_executable(windows=windows),
         args=("watch",),
         home=Path.home(),
-        env=dict(os.environ),
+        env=env,
         uid=getuid() if getuid is not None else None,
     )
 

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from scheduler import service
 from scheduler.service import ServiceError, ServicePlan
-from scraper.credentials import PASSPHRASE_ENV, STORE_ENV
+from scraper.credentials import PASSPHRASE_ENV, STORE_ENV, drop_passphrase, hold_passphrase
 from scraper.errors import CancelwatchError
 
 TASK = "{http://schemas.microsoft.com/windows/2004/02/mit/task}"
@@ -409,6 +409,23 @@ def test_the_passphrase_is_never_written(tmp_path: Path, platform: str) -> None:
     assert any(PASSPHRASE_ENV in note for note in plan.notes)
     if platform != "win32":
         assert "CANCELWATCH_SECRETS" in plan.text  # the choice of store travels along
+
+
+def test_a_passphrase_held_in_memory_still_gets_its_note(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The command line takes the passphrase out of os.environ when it starts; the plan
+    must still tell the user how to hand it to the service, and still not write it."""
+    monkeypatch.setenv(PASSPHRASE_ENV, "hunter2-secret")
+    drop_passphrase()
+    hold_passphrase()
+    try:
+        assert PASSPHRASE_ENV not in os.environ
+        plan = service.current_plan()
+    finally:
+        drop_passphrase()
+    assert any(PASSPHRASE_ENV in note for note in plan.notes)
+    assert "hunter2-secret" not in plan.text
 
 
 def test_other_platforms_are_refused_with_an_alternative(tmp_path: Path) -> None:
