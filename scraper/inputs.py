@@ -22,16 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import charset_normalizer
-import re2
 from selectolax.lexbor import LexborHTMLParser
 
 from scraper.errors import SelectorFailure, UsageError
+from scraper.selector_schema import linear_regex
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 """A saved Amazon page is 0.5–2 MB; four times the largest leaves room and stops a wrong file."""
 _SNIFF = 65_536
 _HTML_MARK = re.compile(r"<(?:!doctype\s+html|html|head|body|div|form|title)\b", re.IGNORECASE)
-_UTF16_32_BOMS = (
+_BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF8, "utf-8"),
@@ -40,17 +40,12 @@ _UTF16_32_BOMS = (
 )
 
 
-def _linear(pattern: bytes) -> re2._Regexp:
-    options = re2.Options()
-    options.log_errors = False
-    options.case_sensitive = False
-    return re2.compile(pattern, options)
-
-
 # Linear-time by construction (RE2): a page of ten thousand "<meta" without a ">" would make
 # a backtracking `<meta[^>]+charset=` quadratic.
-_META_CHARSET = _linear(rb"""<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""")
-_XML_ENCODING = _linear(rb"""\A\s*<\?xml\s[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]{1,40})""")
+_META_CHARSET = linear_regex(r"""(?i)<meta\s[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""")
+_XML_ENCODING = linear_regex(
+    r"""(?i)\A\s*<\?xml\s[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:-]{1,40})"""
+)
 
 # What browsers (the WHATWG Encoding Standard) make of labels whose Python codec differs:
 # Shift_JIS pages are really Windows-31J (cp932), Latin-1 pages windows-1252, and a page that
@@ -198,7 +193,7 @@ def _refuse_special(path: Path, mode: int) -> None:
 
 
 def _bom(data: bytes) -> str | None:
-    for mark, encoding in _UTF16_32_BOMS:
+    for mark, encoding in _BOMS:
         if data.startswith(mark):
             return encoding
     return None
