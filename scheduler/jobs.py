@@ -91,15 +91,23 @@ def run_until_stopped(scheduler: BlockingScheduler, stopping: threading.Event) -
     """Run until SIGTERM or SIGINT, then stop cleanly: `stopping` tells a running check
     to end at its next page, and a check ends whole or not at all (one transaction)."""
 
+    stopper: list[threading.Thread] = []
+
     def stop(signum: int, _frame: FrameType | None) -> None:
         if not stopping.is_set():
             stopping.set()
             log.info("stopping on %s", signal.Signals(signum).name)
-            threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}).start()
+            thread = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True})
+            stopper.append(thread)
+            thread.start()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         scheduler.start()
+        # start() returns as soon as shutdown begins; the caller closes the database
+        # next, so wait until the running jobs have ended (shutdown's wait=True).
+        for thread in stopper:
+            thread.join()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
