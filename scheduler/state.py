@@ -72,6 +72,7 @@ from scheduler.schema import (
     StateError,
     connect,
     instant_text,
+    parse_date_or_none,
     parse_instant,
     parse_instant_or_none,
 )
@@ -401,8 +402,12 @@ class State:
             "WHERE account = ? AND vanished_at IS NULL AND placed_on IS NOT NULL",
             (account,),
         )
-        dates = [date.fromisoformat(r["placed_on"]) for r in rows if is_open(r, today)]
-        return min(dates, default=None)
+        dates = [
+            parse_date_or_none(r["placed_on"], "orders.placed_on")
+            for r in rows
+            if is_open(r, today)
+        ]
+        return min((d for d in dates if d is not None), default=None)
 
     # ---- alerts ---------------------------------------------------------------------------
 
