@@ -28,6 +28,8 @@ def cancelwatch(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path))
+    # The shortest pause between pages a user may set: the demo store needs no courtesy.
+    (tmp_path / "config.toml").write_text("[crawl]\ndelay_seconds = 1\n", encoding="utf-8")
     monkeypatch.delenv("CANCELWATCH_SECRETS", raising=False)
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
