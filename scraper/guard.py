@@ -129,11 +129,13 @@ class Guard:
     def _request(self, session: CDPSession, event: dict[str, Any]) -> None:
         request, kind = event["request"], event.get("resourceType", "Other")
         headers = {k.lower(): v for k, v in request.get("headers", {}).items()}
+        body = _post_data(request)
         load = Load(
             method=request["method"],
             url=request["url"],
             document=kind == "Document",
-            body=_post_data(request),
+            body=body,
+            body_withheld=request.get("hasPostData", False) and body is None,
             service_worker=headers.get("service-worker") == "script",
         )
         verdict = self.policy.judge(load)

@@ -185,6 +185,9 @@ class Load:
     document: bool = False
     """A page for a frame or a popup (a navigation), not something a page fetches."""
     body: bytes | None = None
+    body_withheld: bool = False
+    """The request has a body the browser did not show (too large, or a file): a form
+    whose fields cannot be read cannot pass as a sign-in form."""
     service_worker: bool = False
 
 
@@ -235,7 +238,8 @@ def server_view(url: str) -> ServerView:
         raise UnsettledUrl(str(exc)) from None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
-    segments = _segments(_settle(parts.path.replace("\\", "/"), unquote))
+    # Backslashes as slashes at every round: `%5C` decodes to one only on the way.
+    segments = _segments(_settle(parts.path, lambda text: unquote(text).replace("\\", "/")))
     query = tuple(
         (_settle(key, unquote_plus).lower(), _settle(value, unquote_plus).lower())
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
@@ -379,7 +383,7 @@ class ReadOnlyPolicy:
         if family is not None:
             return Verdict(Refusal.MUTATING, family)
         method = load.method.upper()
-        if method not in _READ_METHODS and not _is_sign_in_post(method, view, load.body):
+        if method not in _READ_METHODS and not _is_sign_in_post(method, view, load):
             # A beacon to the site's own metrics path is not news either.
             return Verdict(Refusal.TELEMETRY if is_telemetry(view) else Refusal.WRITE)
         if not load.document:
@@ -388,10 +392,12 @@ class ReadOnlyPolicy:
         return Verdict(page=page) if page is not None else Verdict(Refusal.OFF_LIST)
 
 
-def _is_sign_in_post(method: str, view: ServerView, body: bytes | None) -> bool:
-    # A sign-in form is small; a huge body could hide a field past what is read of it.
-    small = body is None or len(body) <= _MAX_BODY
-    return method == "POST" and small and any(view.words[: len(p)] == p for p in SIGN_IN_POSTS)
+def _is_sign_in_post(method: str, view: ServerView, load: Load) -> bool:
+    # A sign-in form is small and shown whole; a huge or withheld body could hide a field
+    # past what is read of it.
+    body = load.body
+    readable = not load.body_withheld and (body is None or len(body) <= _MAX_BODY)
+    return method == "POST" and readable and any(view.words[: len(p)] == p for p in SIGN_IN_POSTS)
 
 
 def _nested_family(view: ServerView, depth: int) -> Family | None:

@@ -311,6 +311,13 @@ ATTACKS: tuple[Attack, ...] = (
         + _then_done("f.submit()"),
     ),
     Attack(
+        "sign_in_with_a_body_too_large_to_read",
+        '<form id="f" method="post" action="/ap/signin">'
+        f'<input name="padding" value="{"y" * 100_000}">'
+        f'<input name="openid.return_to" value="{{A}}{html.escape(CANCEL)}"></form>'
+        + _then_done("f.submit()"),
+    ),
+    Attack(
         "sign_in_redirecting_to_cancel",
         '<form id="f" method="post" action="/ap/signin?then=cancel"><input name="email" value="a">'
         "</form>" + _then_done("f.submit()"),

@@ -71,6 +71,7 @@ def page(policy: ReadOnlyPolicy, url: str) -> Refusal | None:
         (f"{SITE}/gp/css/x%2F..%2Forder%2Fedit.html", Family.EDIT),
         (f"{SITE}/gp/your-account/order-details/..%2F..%2F..%2Fgp%2Fbuynow", Family.BUY),
         (f"{SITE}/gp\\css\\order\\edit.html", Family.EDIT),
+        (f"{SITE}/your-orders/orders/x%5C..%5C..%5C..%5Cgp%5Cbuynow", Family.BUY),
         (f"{SITE}/gp/your-account/order-details/ref=x/../../../../returns", Family.RETURN),
         # A reading page that would go on to a cancel page.
         (
@@ -154,6 +155,23 @@ def test_other_pages_of_the_site_are_off_the_list(policy: ReadOnlyPolicy, url: s
     assert policy.judge(Load("GET", url)).allowed
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        # Encoded backslashes climb out of a reading page as slashes would.
+        f"{SITE}/your-orders/orders/x%5C..%5C..%5C..%5Cgp%5Cfoo",
+        f"{SITE}/your-orders/orders/x%255C..%255C..%255C..%255Cgp%255Cfoo",
+    ],
+)
+def test_an_encoded_backslash_does_not_climb_out_of_a_reading_page(
+    policy: ReadOnlyPolicy, url: str
+) -> None:
+    assert page(policy, url) is Refusal.OFF_LIST
+    assert policy.judge(Load("POST", url.replace("your-orders/orders", "ap/signin"))).refusal is (
+        Refusal.WRITE
+    )
+
+
 def test_a_site_not_named_is_foreign_even_on_the_same_host(policy: ReadOnlyPolicy) -> None:
     assert page(policy, "http://127.0.0.1:9090/your-orders/orders") is Refusal.FOREIGN
     assert page(policy, "https://www.amazon.co.uk/your-orders/orders") is Refusal.FOREIGN
@@ -190,6 +208,15 @@ def test_a_sign_in_post_that_returns_to_a_cancel_page_is_refused(policy: ReadOnl
     body = b"email=a&openid.return_to=https%3A%2F%2Fwww.amazon.com" + CANCEL_PATH.encode()
     verdict = policy.judge(Load("POST", f"{SITE}/ap/signin", document=True, body=body))
     assert (verdict.refusal, verdict.family) == (Refusal.MUTATING, Family.CANCEL)
+
+
+def test_a_sign_in_post_whose_body_is_withheld_or_huge_is_refused(policy: ReadOnlyPolicy) -> None:
+    """DevTools leaves out bodies that are large or hold files: a form that cannot be read
+    cannot pass for a sign-in form."""
+    url = f"{SITE}/ap/signin"
+    assert policy.judge(Load("POST", url, body_withheld=True)).refusal is Refusal.WRITE
+    huge = b"email=a&x=" + b"y" * 70_000
+    assert policy.judge(Load("POST", url, body=huge)).refusal is Refusal.WRITE
 
 
 def test_a_password_that_looks_like_a_path_does_not_block_sign_in(policy: ReadOnlyPolicy) -> None:
