@@ -25,7 +25,7 @@ import charset_normalizer
 from selectolax.lexbor import LexborHTMLParser
 
 from scraper.errors import SelectorFailure, UsageError
-from scraper.selector_schema import linear_regex
+from scraper.regex import linear_regex
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
 """A saved Amazon page is 0.5–2 MB; four times the largest leaves room and stops a wrong file."""
@@ -333,8 +333,9 @@ class _ParserThread:
         self._idle.set()
         self._submit = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._wake, self._ring = socket.socketpair()
-        self._wake.setblocking(False)
+        # Made with the thread, at the first parse: importing the module opens nothing.
+        self._wake: socket.socket | None = None
+        self._ring: socket.socket | None = None
 
     def parse(self, html: str) -> LexborHTMLParser:
         with self._submit:
@@ -343,39 +344,49 @@ class _ParserThread:
                     "an earlier page was too complex to read and is still being parsed in "
                     "the background; try again in a few minutes"
                 )
-            self._drain()  # the ring of a parse that was given up on
+            wake, ring = self._sockets()
+            self._drain(wake)  # the ring of a parse that was given up on
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="html-parser", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, args=(ring,), name="html-parser", daemon=True
+                )
                 self._thread.start()
             box: list[object] = []
             self._idle.clear()
             self._jobs.put((html, box))
-            ready, _, _ = select.select([self._wake], [], [], PARSE_SECONDS)
+            ready, _, _ = select.select([wake], [], [], PARSE_SECONDS)
             if not ready:
                 raise PageTooComplex(
                     f"the HTML parser needed more than {PARSE_SECONDS:g} s for this page "
                     "(Amazon's take milliseconds); an element may carry tens of thousands of "
                     "attributes"
                 )
-            self._drain()
+            self._drain(wake)
         tree = box[0] if box else None
         if not isinstance(tree, LexborHTMLParser):
             raise PageTooComplex("the HTML parser could not read the page")
         return tree
 
-    def _drain(self) -> None:
+    def _sockets(self) -> tuple[socket.socket, socket.socket]:
+        if self._wake is None or self._ring is None:
+            self._wake, self._ring = socket.socketpair()
+            self._wake.setblocking(False)
+        return self._wake, self._ring
+
+    @staticmethod
+    def _drain(wake: socket.socket) -> None:
         with contextlib.suppress(BlockingIOError):
-            while self._wake.recv(64):
+            while wake.recv(64):
                 pass
 
-    def _run(self) -> None:
+    def _run(self, ring: socket.socket) -> None:
         while True:
             html, box = self._jobs.get()
             # An error here would print a thread traceback; the caller reports it instead.
             with contextlib.suppress(Exception):
                 box.append(LexborHTMLParser(html))
             self._idle.set()
-            self._ring.send(b"!")
+            ring.send(b"!")
 
     def wait(self, timeout: float) -> bool:
         return self._idle.wait(timeout)

@@ -25,14 +25,12 @@ from selectolax.lexbor import LexborNode
 from scraper.errors import ConfigError, UsageError
 from scraper.inputs import read_regular_file
 from scraper.paths import config_dir
+from scraper.regex import Match, Pattern, linear_regex
 from scraper.selector_schema import (
     FIELD_NAMES,
     STATUS_ORDER,
     FieldTable,
-    Match,
-    Pattern,
     SelectorFile,
-    linear_regex,
     validate,
 )
 

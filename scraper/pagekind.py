@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scraper.markup import MatchLog, Scope, Selectors, load_selectors, marketplaces, present
 from scraper.model import PageKind
-from scraper.selector_schema import linear_regex
+from scraper.regex import linear_regex
 
 # The page's head and first screens say enough; scanning all of a 600 KB page costs more.
 _DETECT_SPAN = 200_000

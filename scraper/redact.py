@@ -11,7 +11,7 @@ from pathlib import Path
 from scraper.credentials import write_private
 from scraper.inputs import PageTooComplex, parse_tree
 from scraper.paths import data_dir
-from scraper.selector_schema import linear_regex
+from scraper.regex import linear_regex
 
 # Where Amazon prints who the order goes to, and the account holder's name.
 _PERSONAL = (
