@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
-import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -37,6 +35,7 @@ from scheduler.policy import Rules, default_rules
 from scraper.crawl import CrawlOptions
 from scraper.credentials import write_private
 from scraper.errors import ConfigError
+from scraper.files import parse_toml, read_toml
 from scraper.paths import config_dir
 
 DEMO_ACCOUNT = "demo"
@@ -158,8 +157,6 @@ def config_path() -> Path:
 
 MAX_FILE_BYTES = 1_000_000
 """A config.toml is a few KB; a bigger file is not one."""
-MAX_DEPTH = 8
-"""Tables and lists nest at most this deep (config.toml needs 3)."""
 _LOCK_TIMEOUT_S = 60.0
 
 
@@ -254,95 +251,15 @@ def parse_duration(
 
 def _read_document(path: Path) -> tuple[str, dict[str, Any]] | None:
     """The file's text and its TOML, or None when there is no file."""
-    data = _read_bytes(path)
-    if data is None:
+    if not os.path.lexists(path):
         return None
-    try:
-        text = data.decode("utf-8").removeprefix("\ufeff")  # Notepad's byte-order mark
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ConfigError(
-            f"{path}: line {line} is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-            "save the file as UTF-8"
-        ) from None
-    return text, _parse(text, path)
+    return read_toml(path, MAX_FILE_BYTES, _too_big)
 
 
-def _parse(text: str, path: Path) -> dict[str, Any]:
-    try:
-        document = tomllib.loads(text)
-    except RecursionError:
-        document = None
-    except ValueError as exc:  # TOMLDecodeError, and a number too long to convert
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    if document is None or _depth(document) > MAX_DEPTH:
-        raise ConfigError(
-            f"{path}: tables and lists are nested too deep (more than {MAX_DEPTH} levels); "
-            "config.toml needs 3 at most"
-        )
-    return document
-
-
-def _depth(document: dict[str, Any]) -> int:
-    deepest = 0
-    todo: list[tuple[dict[str, Any] | list[Any], int]] = [(document, 1)]
-    while todo:
-        value, level = todo.pop()
-        deepest = max(deepest, level)
-        if level <= MAX_DEPTH:
-            children = value.values() if isinstance(value, dict) else value
-            todo += [(v, level + 1) for v in children if isinstance(v, dict | list)]
-    return deepest
-
-
-_KINDS = {
-    stat.S_IFDIR: "a directory",
-    stat.S_IFIFO: "a named pipe (FIFO)",
-    stat.S_IFCHR: "a device",
-    stat.S_IFBLK: "a device",
-    stat.S_IFSOCK: "a socket",
-}
-
-
-def _read_bytes(path: Path) -> bytes | None:
-    """The bytes of a regular file of at most MAX_FILE_BYTES; None when there is none.
-    Opened without blocking, so a FIFO is refused instead of waited on."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        if path.is_symlink():
-            raise ConfigError(f"{path}: is a link to a file that does not exist") from None
-        return None
-    except OSError as exc:
-        if path.is_dir():  # Windows cannot open a directory at all
-            raise ConfigError(f"{path}: is a directory, not a file") from None
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        return _read_regular(fd, path)
-    finally:
-        os.close(fd)
-
-
-def _read_regular(fd: int, path: Path) -> bytes:
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
-        raise ConfigError(f"{path}: is {kind}, not a file; config.toml must be a plain text file")
-    chunks: list[bytes] = []
-    size = 0
-    while size <= MAX_FILE_BYTES:
-        try:
-            chunk = os.read(fd, 65_536)
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        size += len(chunk)
-    raise ConfigError(
-        f"{path}: is larger than {MAX_FILE_BYTES // 1000} KB; a config.toml is a few KB, "
-        "is this the right file?"
+def _too_big(path: Path, size: str) -> str:
+    return (
+        f"{path}: is larger than {MAX_FILE_BYTES // 1000} KB ({size}); a config.toml is a "
+        "few KB, is this the right file?"
     )
 
 
@@ -371,7 +288,7 @@ def check_account(account: Account, path: Path | None = None) -> None:
     """Raise the ConfigError that saving `account` would meet for its name, marketplace or
     address, so `login` can refuse before it signs in."""
     path = path or config_path()
-    _config(_parse(_account_block(account), path), str(path))
+    _config(parse_toml(_account_block(account), path), str(path))
 
 
 def _save_account(account: Account, path: Path) -> None:
@@ -382,7 +299,7 @@ def _save_account(account: Account, path: Path) -> None:
     before = _config(document[1], str(path)) if document else Config(source=str(path))
     edited = _with_account(text, account)
     try:
-        after: Config | None = _config(_parse(edited, path), str(path))
+        after: Config | None = _config(parse_toml(edited, path), str(path))
     except ConfigError:
         after = None
     accounts = {**before.accounts, account.name: account}

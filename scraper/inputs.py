@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import os
 import queue
 import re
 import select
 import socket
-import stat
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +22,7 @@ import charset_normalizer
 from selectolax.lexbor import LexborHTMLParser
 
 from scraper.errors import SelectorFailure, UsageError
+from scraper.files import read_regular_file
 from scraper.regex import linear_regex
 
 MAX_PAGE_BYTES = 8 * 1024 * 1024
@@ -132,61 +130,6 @@ def _too_big_page(path: Path, size: str) -> str:
         f"{path}: {size} is more than the {limit} MB a saved page may be (Amazon's pages "
         "are 0.5–2 MB); is this the right file?"
     )
-
-
-# ---- reading a file --------------------------------------------------------------------------
-
-
-def read_regular_file(
-    path: Path, limit: int, too_big: Callable[[Path, str], str] | None = None
-) -> bytes:
-    """At most `limit` bytes of the regular file at `path`, without ever blocking: a FIFO, a
-    socket, a device (/dev/zero, /dev/urandom) or a directory is refused in one line, and a
-    file is never read past `limit` + 1 bytes. Raises UsageError."""
-    say = too_big or (lambda p, size: f"{p}: the file is {size}, more than cancelwatch reads")
-    try:
-        _refuse_special(path, path.stat().st_mode)
-        # O_NONBLOCK: should the path turn into a FIFO between stat and open, open returns.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-        with os.fdopen(fd, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            _refuse_special(path, info.st_mode)
-            if info.st_size > limit:
-                raise UsageError(say(path, _megabytes(info.st_size)))
-            data = fh.read(limit + 1)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except PermissionError:
-        raise UsageError(f"{path}: permission denied") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > limit:  # a file that grew, or one (in /proc) whose size says nothing
-        raise UsageError(say(path, f"more than {_megabytes(limit)}"))
-    return data
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB"
-
-
-_SPECIAL = (
-    (stat.S_ISDIR, "is a directory, not a file; give the saved file itself"),
-    (
-        stat.S_ISFIFO,
-        "is a named pipe (FIFO), not a saved file; cancelwatch reads only regular files",
-    ),
-    (stat.S_ISSOCK, "is a socket, not a saved file; cancelwatch reads only regular files"),
-    (stat.S_ISCHR, "is a device, not a saved file; cancelwatch reads only regular files"),
-    (stat.S_ISBLK, "is a device, not a saved file; cancelwatch reads only regular files"),
-)
-
-
-def _refuse_special(path: Path, mode: int) -> None:
-    for test, what in _SPECIAL:
-        if test(mode):
-            raise UsageError(f"{path}: {what}")
-    if not stat.S_ISREG(mode):
-        raise UsageError(f"{path}: not a regular file; cancelwatch reads only regular files")
 
 
 # ---- charsets --------------------------------------------------------------------------------

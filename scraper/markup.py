@@ -9,7 +9,6 @@ may hold is checked in `scraper.selector_schema`; every regex runs on RE2, in li
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from bisect import bisect_right
 from collections import Counter
@@ -22,8 +21,8 @@ from typing import Any, Literal
 
 from selectolax.lexbor import LexborNode
 
-from scraper.errors import ConfigError, UsageError
-from scraper.inputs import read_regular_file
+from scraper.errors import ConfigError
+from scraper.files import read_toml
 from scraper.paths import config_dir
 from scraper.regex import Match, Pattern, linear_regex
 from scraper.selector_schema import (
@@ -192,18 +191,7 @@ def _check_name(file: SelectorFile, name: str, path: Path) -> None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = read_regular_file(path, _MAX_FILE_BYTES)
-    except UsageError as exc:
-        raise ConfigError(str(exc)) from None
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: not valid TOML: nested too deeply") from None
+    return read_toml(path, _MAX_FILE_BYTES)[1]
 
 
 @dataclass

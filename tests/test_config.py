@@ -326,7 +326,7 @@ def test_a_config_that_is_a_fifo_is_refused_without_waiting(tmp_path):
     assert done.returncode == 2
     assert done.stderr == (
         f"cancelwatch: error: {tmp_path / 'config.toml'}: is a named pipe (FIFO), not a "
-        "file; config.toml must be a plain text file\n"
+        "file; cancelwatch reads only regular files\n"
     )
 
 

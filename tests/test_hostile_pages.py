@@ -226,11 +226,11 @@ ONLY_REGULAR = "cancelwatch reads only regular files"
 @pytest.mark.parametrize(
     ("target", "what"),
     [
-        ("fifo", f"is a named pipe (FIFO), not a saved file; {ONLY_REGULAR}"),
-        ("unix_socket", f"is a socket, not a saved file; {ONLY_REGULAR}"),
-        ("/dev/zero", f"is a device, not a saved file; {ONLY_REGULAR}"),
-        ("/dev/urandom", f"is a device, not a saved file; {ONLY_REGULAR}"),
-        ("tmp_path", "is a directory, not a file; give the saved file itself"),
+        ("fifo", f"is a named pipe (FIFO), not a file; {ONLY_REGULAR}"),
+        ("unix_socket", f"is a socket, not a file; {ONLY_REGULAR}"),
+        ("/dev/zero", f"is a device, not a file; {ONLY_REGULAR}"),
+        ("/dev/urandom", f"is a device, not a file; {ONLY_REGULAR}"),
+        ("tmp_path", "is a directory, not a file"),
     ],
 )
 def test_what_is_not_a_regular_file_is_refused_without_blocking(request, target, what):

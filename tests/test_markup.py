@@ -120,7 +120,7 @@ def test_unknown_marketplace_lists_the_known_ones():
         ("[marketplace]\nbase_url = 'ftp://x'\n", r"marketplace\.base_url: expected an address"),
         ("[marketplace]\nname = 'amazon.co.jp'\n", r"'amazon\.co\.jp' is not this file's"),
         ("[status.codes]\nX = 5\n", r"status\.codes\.X: 5 is not one of cancelled, "),
-        ("a = " + "[" * 2000 + "]" * 2000 + "\n", "not valid TOML"),
+        ("a = " + "[" * 2000 + "]" * 2000 + "\n", "nested too deep"),
     ],
 )
 def test_bad_override_is_an_error_naming_file_and_field(tmp_path, text, message):
@@ -132,7 +132,15 @@ def test_bad_override_is_an_error_naming_file_and_field(tmp_path, text, message)
 
 def test_an_override_that_is_not_utf8_names_the_byte(tmp_path):
     (tmp_path / "amazon.com.toml").write_bytes(b"[marketplace]\ncurrency = '\xff'\n")
-    with pytest.raises(ConfigError, match=r"amazon\.com\.toml: not UTF-8 text \(byte 26\)"):
+    expected = r"amazon\.com\.toml: line 2 is not UTF-8 text \(byte 0xff\)"
+    with pytest.raises(ConfigError, match=expected):
+        load_selectors("amazon.com", override_dir=tmp_path)
+
+
+def test_an_override_with_a_number_too_long_to_read_is_an_error(tmp_path):
+    """tomllib refuses integers of over 4,300 digits with a ValueError of its own."""
+    (tmp_path / "amazon.com.toml").write_text("[marketplace]\nx = " + "9" * 5000 + "\n")
+    with pytest.raises(ConfigError, match=r"amazon\.com\.toml: not valid TOML"):
         load_selectors("amazon.com", override_dir=tmp_path)
 
 
