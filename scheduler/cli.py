@@ -131,12 +131,9 @@ def run(command: Callable[..., Any], argv: list[str] | None) -> int:
         return exc.exit_code
     except sqlite3.DatabaseError as exc:
         # Only state.db is SQLite: damage met after it opened (a table gone, a page that
-        # does not read) is the user's file to fix or move aside, not a traceback.
-        click.echo(
-            f"cancelwatch: error: cannot use the state database {data_dir() / DB_NAME} "
-            f"({exc}); if it is damaged, move it aside to start afresh",
-            err=True,
-        )
+        # does not read) is the user's file to fix or move aside, not a traceback. A busy
+        # or full disk is not damage: moving a healthy history aside would lose it.
+        click.echo(f"cancelwatch: error: {_database_problem(exc)}", err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
         click.echo("cancelwatch: aborted", err=True)
@@ -151,3 +148,16 @@ def run(command: Callable[..., Any], argv: list[str] | None) -> int:
 
 if __name__ == "__main__":
     main()
+
+
+def _database_problem(exc: sqlite3.DatabaseError) -> str:
+    where = f"the state database {data_dir() / DB_NAME}"
+    said = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in said:
+        return (
+            f"{where} stayed busy ({said}): another cancelwatch is writing to it; "
+            "try again in a minute"
+        )
+    if isinstance(exc, sqlite3.OperationalError) and ("full" in said or "disk I/O" in said):
+        return f"cannot write {where} ({said}): free some disk space, then try again"
+    return f"cannot use {where} ({said}); if it is damaged, move it aside to start afresh"

@@ -16,10 +16,10 @@ from scheduler.accounts import sign_in_account, validate_totp_secret
 from scheduler.config import (
     Account,
     Config,
-    check_account,
     config_path,
     load_config,
     save_account,
+    validate_account,
 )
 from scheduler.config_schema import format_duration
 from scraper.credentials import Credentials
@@ -46,7 +46,7 @@ def login(account: str, marketplace: str | None, base_url: str | None, headed: b
         marketplace=marketplace or (known.marketplace if known else "amazon.co.jp"),
         base_url=base_url or (known.base_url if known else None),
     )
-    check_account(acc)  # a bad name or address is refused before any secret is asked for
+    validate_account(acc)  # a bad name or address is refused before any secret is asked for
     creds = _prompt_credentials()
     signed = sign_in_account(acc, cfg, creds, headed=headed)
     path = save_account(acc)

@@ -275,7 +275,9 @@ def save_account(account: Account, path: Path | None = None) -> Path:
     lock = FileLock(path.with_name(f"{path.name}.lock"), mode=0o600)
     try:
         with lock.acquire(timeout=_LOCK_TIMEOUT_S):
-            _save_account(account, path)
+            # The file a link points at is the one to change: replacing the link with a
+            # file would cut a config kept elsewhere (a dotfiles repository) loose.
+            _save_account(account, _target_of(path))
     except Timeout:
         raise ConfigError(
             f"{path}: another cancelwatch has been changing this file for a minute; "
@@ -284,7 +286,14 @@ def save_account(account: Account, path: Path | None = None) -> Path:
     return path
 
 
-def check_account(account: Account, path: Path | None = None) -> None:
+def _target_of(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link loop: reading it says so, in one line
+        return path
+
+
+def validate_account(account: Account, path: Path | None = None) -> None:
     """Raise the ConfigError that saving `account` would meet for its name, marketplace or
     address, so `login` can refuse before it signs in."""
     path = path or config_path()
@@ -292,7 +301,7 @@ def check_account(account: Account, path: Path | None = None) -> None:
 
 
 def _save_account(account: Account, path: Path) -> None:
-    check_account(account, path)
+    validate_account(account, path)
     block = _account_block(account)
     document = _read_document(path)
     text = document[0] if document else ""

@@ -82,11 +82,6 @@ class CrawlResult:
     """What the read-only guard refused while this crawl read its pages: a link the crawl
     would have followed, or something a page tried by itself."""
 
-    @property
-    def alarming(self) -> list[Refused]:
-        """The refusals worth an alert: a page tried to change something."""
-        return [r for r in self.refused if r.alarming]
-
 
 @dataclass
 class Crawl:
@@ -275,7 +270,7 @@ class Crawl:
         refuses is not followed (the guard would refuse the load anyway): it is reported
         as what the page tried, and the crawl goes on without it."""
         load = Load("GET", url, document=True)
-        verdict = self._guard.judge(load)
+        verdict = self._guard.policy.judge(load)
         if verdict.allowed:
             return True
         self._guard.note(verdict, load, "Document", self.page.url)

@@ -108,9 +108,6 @@ class Guard:
         with self._lock:
             return self.refused[mark:]
 
-    def judge(self, load: Load) -> Verdict:
-        return self.policy.judge(load)
-
     # ---- the DevTools side ----------------------------------------------------------------
 
     def _paused(self, session: CDPSession, event: dict[str, Any]) -> None:

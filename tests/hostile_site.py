@@ -3,9 +3,9 @@ browser change an order, and a server log that is the judge.
 
 Every attack page sits on the order list's path (`/your-orders/orders?attack=NAME`), so
 the guard lets the page itself load; what the page then tries must never reach the
-server. The server decides on its own what "mutating" means (`is_mutating`): it decodes
-a path as a lenient server would and looks for the order-changing families, and counts
-every write that is not a sign-in form. It shares no code with the guard.
+server. The server decides on its own what "mutating" means (`is_mutating`): it reads a path as the
+demo store does, as a lenient server would, and looks for the order-changing families,
+and counts every write that is not a sign-in form. It shares no code with the guard.
 
 Redirect chains are kept on the server (`/gp/your-account/ship-track?hop=KEY` for pages,
 `/static/hop-KEY.EXT` for files), so no hop shows where the chain ends.
@@ -22,7 +22,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, urlsplit
+
+from scraper.demo.routes import path_as_server_reads
 
 CANCEL = "/progress-tracker/package/preship/cancel-items?orderID=111-1"
 EDIT = "/gp/css/order/edit.html?orderID=111-1"
@@ -43,14 +45,7 @@ HOPS: dict[str, tuple[int, str]] = {
 
 def is_mutating(method: str, target: str) -> bool:
     """Whether a request, as this server reads it, would change an order."""
-    path = urlsplit(target).path
-    for _ in range(6):
-        decoded = unquote(path)
-        if decoded == path:
-            break
-        path = decoded
-    segments = [s.split(";", 1)[0] for s in path.replace("\\", "/").split("/") if s]
-    normal = posixpath.normpath("/" + "/".join(segments)).lower()
+    normal = path_as_server_reads(urlsplit(target).path)
     if any(family in normal for family in _FAMILIES):
         return True
     query = urlsplit(target).query.lower()

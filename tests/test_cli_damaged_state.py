@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from scheduler import cli as cli_module
 from scheduler.cli import cli, run
 from scheduler.schema import APPLICATION_ID
 from scheduler.state import NewAlert, State, schema_version
@@ -323,3 +324,20 @@ def test_damage_met_after_opening_is_one_line_too(recorded: Path) -> None:
     assert_refused_in_one_line(("status",), "table checks", "column finished_at")
     edit(recorded, "DROP TABLE checks")
     assert_refused_in_one_line(("status",), str(recorded), "no such table: checks")
+
+
+@pytest.mark.parametrize(
+    ("error", "says", "never"),
+    [
+        (sqlite3.OperationalError("database is locked"), "another cancelwatch", "move it aside"),
+        (sqlite3.OperationalError("database or disk is full"), "free some disk", "move it aside"),
+        (sqlite3.DatabaseError("file is not a database"), "move it aside", "disk space"),
+    ],
+)
+def test_a_busy_or_full_database_is_not_called_damaged(
+    error: sqlite3.DatabaseError, says: str, never: str
+) -> None:
+    """Moving a healthy history aside would lose it: only damage gets that advice."""
+    message = cli_module._database_problem(error)
+    assert says in message
+    assert never not in message

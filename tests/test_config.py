@@ -27,10 +27,10 @@ from scheduler.config import (
     NotifySettings,
     QuietHours,
     WatchSettings,
-    check_account,
     load_config,
     parse_duration,
     save_account,
+    validate_account,
 )
 from scheduler.policy import Rules
 from scraper.crawl import CrawlOptions
@@ -544,11 +544,11 @@ def test_save_account_never_writes_a_file_it_cannot_read_back(tmp_path, text, ac
 
 def test_an_account_is_checked_before_anything_is_written(tmp_path):
     path = tmp_path / "config.toml"
-    check_account(Account("main", "amazon.com", "http://127.0.0.1:8080"), path)
+    validate_account(Account("main", "amazon.com", "http://127.0.0.1:8080"), path)
     with pytest.raises(ConfigError, match=r"\[accounts.main\] base_url: expected an http"):
-        check_account(Account("main", "amazon.com", "ftp://127.0.0.1"), path)
+        validate_account(Account("main", "amazon.com", "ftp://127.0.0.1"), path)
     with pytest.raises(ConfigError, match="expected an account name"):
-        check_account(Account(" main"), path)
+        validate_account(Account(" main"), path)
     assert not path.exists()
 
 
@@ -572,3 +572,18 @@ def test_two_logins_at_once_keep_both_accounts(tmp_path):
     cfg = load_config(path)
     assert set(cfg.accounts) == {f"{p}{i}" for p in "ab" for i in range(15)}
     assert cfg.crawl.retries == 2
+
+
+def test_saving_an_account_into_a_linked_config_keeps_the_link(tmp_path):
+    """A config kept elsewhere (a dotfiles repository) and linked into place stays linked."""
+    kept = tmp_path / "dotfiles" / "config.toml"
+    kept.parent.mkdir()
+    kept.write_text("[crawl]\ndelay_seconds = 3\n", encoding="utf-8")
+    link = tmp_path / "config.toml"
+    link.symlink_to(kept)
+
+    save_account(Account("main", "amazon.com"), link)
+
+    assert link.is_symlink()
+    assert "[accounts.main]" in kept.read_text(encoding="utf-8")
+    assert "delay_seconds = 3" in kept.read_text(encoding="utf-8")

@@ -38,7 +38,7 @@ def mutating_action(request: Request) -> str | None:
     changes orders, carts and accounts through. The path is read as a lenient server
     reads it (decoded until it settles, dot segments and `;params` resolved, any case),
     so that a spelling the guard failed to see through would still show in the log."""
-    path, query = _as_server_reads(request.path), unquote(request.raw_query).lower()
+    path, query = path_as_server_reads(request.path), unquote(request.raw_query).lower()
     rules: list[tuple[bool, str]] = [
         ("/order/edit.html" in path or "order-edit.html" in path, "edit"),
         ("cancelrequest" in query, "cancel_request"),
@@ -56,7 +56,9 @@ def mutating_action(request: Request) -> str | None:
     return None
 
 
-def _as_server_reads(raw_path: str) -> str:
+def path_as_server_reads(raw_path: str) -> str:
+    """A URL path as a lenient server reads it: decoded until it settles, backslashes as
+    slashes, `;params` and dot segments resolved, lower case."""
     path = raw_path
     for _ in range(8):
         decoded = unquote(path)
