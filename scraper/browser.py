@@ -243,6 +243,9 @@ def launch(
         raise BrowserUnavailable(
             f"could not start the browser {what} (from {choice.source}): {first_line}"
         ) from exc
+    # The profile's own first tab is never used: closing it frees a renderer process.
+    for page in persistent.pages:
+        page.close()
     try:
         yield _guarded(persistent, block_resources)
     finally:
