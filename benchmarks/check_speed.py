@@ -61,10 +61,10 @@ if str(ROOT) not in sys.path:
 # The checkout's own code, after the line above has put it on the path.
 import procfs  # noqa: E402  (benchmarks/, beside this script)
 
-from scheduler.check import Target, open_browser, read_orders  # noqa: E402
-from scraper.crawl import CrawlOptions, default_is_open  # noqa: E402
-from scraper.credentials import Credentials  # noqa: E402
-from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore  # noqa: E402
+from cancelwatch.scheduler.watch.check import Target, open_browser, read_orders  # noqa: E402
+from cancelwatch.scraper.browse.crawl import CrawlOptions, default_is_open  # noqa: E402
+from cancelwatch.scraper.browse.credentials import Credentials  # noqa: E402
+from cancelwatch.scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore  # noqa: E402
 
 OPEN_ORDERS = 5
 TARGET_RATIO = 1.5

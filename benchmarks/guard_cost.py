@@ -1,5 +1,5 @@
 """What the read-only guard costs per page: the same pages loaded in a browser launched by
-cancelwatch (`scraper.browser.launch`: every request paused and judged in Python, every
+cancelwatch (`scraper.browse.browser.launch`: every request paused and judged in Python, every
 page handed back with its Content-Security-Policy) and in the same browser binary launched
 by Playwright alone, with no guard (the peer), in the same run.
 
@@ -45,11 +45,11 @@ import check_speed  # noqa: E402  (benchmarks/, beside this script)
 import procfs  # noqa: E402
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
-from scraper.browser import LAUNCH_ARGS, find_browser, launch, new_context  # noqa: E402
-from scraper.credentials import Credentials  # noqa: E402
-from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET  # noqa: E402
-from scraper.guard import guard_of  # noqa: E402
-from scraper.login import SignIn  # noqa: E402
+from cancelwatch.scraper.browse.browser import LAUNCH_ARGS, find_browser, launch, new_context  # noqa: E402
+from cancelwatch.scraper.browse.credentials import Credentials  # noqa: E402
+from cancelwatch.scraper.browse.guard import guard_of  # noqa: E402
+from cancelwatch.scraper.browse.login import SignIn  # noqa: E402
+from cancelwatch.scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET  # noqa: E402
 
 _COMPLETE = "() => document.readyState === 'complete'"
 _SCRIPTS, _STYLES = 50, 20

@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     sys.path.insert(0, str(REPO))
     try:
-        ours = importlib.import_module("scraper.parse")
+        ours = importlib.import_module("cancelwatch.scraper.read.parse")
     except ImportError as error:
         print(f"cancelwatch's parser is not importable ({error}).\n{INSTALL_HINT}", file=sys.stderr)
         return 2

@@ -9,7 +9,7 @@ import subprocess
 from importlib.metadata import version
 from pathlib import Path
 
-from scraper.browser import find_browser
+from cancelwatch.scraper.browse.browser import find_browser
 
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 

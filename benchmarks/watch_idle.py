@@ -3,7 +3,7 @@
 It starts a demo store in a process of its own (this script with `--serve`), a temporary
 CANCELWATCH_HOME with the demo credentials in the encrypted secrets file and a config that
 checks the store every 60 minutes, and then the watcher as a user runs it:
-`python -m scheduler.cli -v watch`. The watcher's first check starts at once.
+`python -m cancelwatch.scheduler.cli.main -v watch`. The watcher's first check starts at once.
 
 1. **The check.** From the watcher's "watching" line until its browser is gone, a thread
    samples the watcher's process tree (the Python process, the Playwright driver and
@@ -21,7 +21,8 @@ checks the store every 60 minutes, and then the watcher as a user runs it:
 3. **Stop.** SIGTERM, and the time until the watcher exits, with its exit code.
 
 Baselines, measured first in the same run with the same interpreter: a bare
-`python -c "import time; time.sleep(60)"`, and `python -c "import scheduler.cli"` kept
+`python -c "import time; time.sleep(60)"`, and `python -c "import cancelwatch.scheduler.cli.main"`
+kept
 alive the same way. The "peer" ratio is the idle watcher's RSS over the bare interpreter's.
 
 Memory is read from /proc by this script (Linux only; no psutil, no dependency). The
@@ -63,7 +64,7 @@ if str(ROOT) not in sys.path:
 # and the store's process import it; the watcher is measured in a process of its own.
 import procfs  # noqa: E402  (benchmarks/, beside this script)
 
-from scraper.demo import DemoStore  # noqa: E402
+from cancelwatch.scraper.demo import DemoStore  # noqa: E402
 
 TARGET_IDLE_RSS_BYTES = 80 * 1000 * 1000
 """The issue's "under 80 MB", read as 80 x 10^6 bytes (76.3 MiB): the stricter reading."""
@@ -90,8 +91,8 @@ desktop = false
 """
 
 SAVE_CREDENTIALS = """\
-from scraper import credentials as cr
-from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET
+from cancelwatch.scraper.browse import credentials as cr
+from cancelwatch.scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET
 cr.save_credentials("demo", cr.Credentials(DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET))
 """
 
@@ -357,12 +358,12 @@ def _check_row(db: Path) -> tuple[str, str, str, int, int] | None:
 
 
 class Watcher:
-    """`python -m scheduler.cli -v watch` in a subprocess, its stderr in a file."""
+    """`python -m cancelwatch.scheduler.cli.main -v watch` in a subprocess, its stderr in a file."""
 
     def __init__(self, home: Path, env: dict[str, str]) -> None:
         self.home = home
         self.log = home / "watch.log"
-        command = [sys.executable, "-m", "scheduler.cli", "-v", "watch"]
+        command = [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "-v", "watch"]
         with self.log.open("w") as err:
             self.process = subprocess.Popen(
                 command, env=env, cwd=ROOT, stdout=err, stderr=subprocess.STDOUT
@@ -546,7 +547,9 @@ class Baseline:
 
 BASELINES = {
     "bare interpreter": "import time; time.sleep(60)",
-    "import scheduler.cli": "import scheduler.cli; import time; time.sleep(60)",
+    "import cancelwatch.scheduler.cli.main": (
+        "import cancelwatch.scheduler.cli.main; import time; time.sleep(60)"
+    ),
 }
 
 

@@ -1,7 +1,7 @@
 """The errors a user can meet, each with what to do next.
 
 The command line turns each class into a message and an exit code in one place
-(`scheduler.cli`), so no command repeats its own try/except.
+(`cancelwatch.scheduler.cli.main`), so no command repeats its own try/except.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scraper.errors import ConfigError, UsageError
+from cancelwatch.scraper.errors import ConfigError, UsageError
 
 MAX_TOML_DEPTH = 8
 """Tables and lists nested deeper than this are refused: our files need 3 at most, and

@@ -1,6 +1,6 @@
 """Browser fixtures: one real Chromium per test session, and a local web server per module.
 
-The browser comes from `scraper.browser.find_browser`, so CANCELWATCH_BROWSER picks it;
+The browser comes from `scraper.browse.browser.find_browser`, so CANCELWATCH_BROWSER picks it;
 otherwise Playwright's own Chromium or the system one (CI: Debian's /usr/bin/chromium).
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
-from scraper.browser import find_browser, launch, new_context
-from scraper.guard import Refused, guard_of
+from cancelwatch.scraper.browse.browser import find_browser, launch, new_context
+from cancelwatch.scraper.browse.guard import Refused, guard_of
 from tests.local_site import PAGE_TIMEOUT_MS, LocalStore, serving
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from scraper.demo.routes import path_as_server_reads
+from cancelwatch.scraper.demo.routes import path_as_server_reads
 
 CANCEL = "/progress-tracker/package/preship/cancel-items?orderID=111-1"
 EDIT = "/gp/css/order/edit.html?orderID=111-1"

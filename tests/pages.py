@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scraper.model import ParsedPage
-from scraper.parse import parse_page
+from cancelwatch.scraper.read.model import ParsedPage
+from cancelwatch.scraper.read.parse import parse_page
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL = FIXTURES / "real" / "amazon.com"

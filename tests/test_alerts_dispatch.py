@@ -8,14 +8,21 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from scheduler import alerts as al
-from scheduler.config import AlertSettings, QuietHours
-from scheduler.dispatch import dispatch
-from scheduler.notify import Attempt, Delivery, Notice, Progress
-from scheduler.policy import assess, default_rules
-from scheduler.state import AlertRow, State
-from scheduler.urgency import Urgency
-from scraper.model import Cancellability, Item, Order, OrderStatus, PreOrder, Tracking
+from cancelwatch.scheduler.config.settings import AlertSettings, QuietHours
+from cancelwatch.scheduler.notify.channels import Attempt, Delivery, Notice, Progress
+from cancelwatch.scheduler.policy.assess import assess, default_rules
+from cancelwatch.scheduler.policy.urgency import Urgency
+from cancelwatch.scheduler.state.store import AlertRow, State
+from cancelwatch.scheduler.watch import alerts as al
+from cancelwatch.scheduler.watch.dispatch import dispatch
+from cancelwatch.scraper.read.model import (
+    Cancellability,
+    Item,
+    Order,
+    OrderStatus,
+    PreOrder,
+    Tracking,
+)
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo
 TZ = "Asia/Tokyo"

@@ -18,8 +18,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore, ManualClock
-from scraper.demo.routes import LIST_PATHS
+from cancelwatch.scraper.demo import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    DemoStore,
+    ManualClock,
+)
+from cancelwatch.scraper.demo.routes import LIST_PATHS
 from tests.hostile_site import is_mutating
 from tests.test_cli_check import cancelwatch, home  # noqa: F401 (a fixture)
 

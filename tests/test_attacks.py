@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Page, Playwright
 
-from scraper.browser import find_browser, launch, new_context
-from scraper.guard import Guard, guard_of
+from cancelwatch.scraper.browse.browser import find_browser, launch, new_context
+from cancelwatch.scraper.browse.guard import Guard, guard_of
 from tests.hostile_site import ATTACK_NAMES, ORDERS, HostileLog, hostile_site
 from tests.local_site import PAGE_TIMEOUT_MS
 

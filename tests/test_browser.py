@@ -18,8 +18,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from scraper import browser as browser_module
-from scraper.browser import (
+from cancelwatch.scraper.browse import browser as browser_module
+from cancelwatch.scraper.browse.browser import (
     ENV_VAR,
     PROFILE_PREFIX,
     BrowserChoice,
@@ -30,9 +30,9 @@ from scraper.browser import (
     new_context,
     remove_stale_profiles,
 )
-from scraper.errors import BrowserUnavailable, ConfigError, NoDisplay, UsageError
-from scraper.guard import Refused, guard_of
-from scraper.readonly import Family, Refusal
+from cancelwatch.scraper.browse.guard import Refused, guard_of
+from cancelwatch.scraper.browse.readonly import Family, Refusal
+from cancelwatch.scraper.errors import BrowserUnavailable, ConfigError, NoDisplay, UsageError
 from tests.local_site import (
     CANCEL_PATH,
     DETAILS,
@@ -70,7 +70,7 @@ def test_navigating_to_a_cancel_url_is_refused_before_it_leaves_the_browser(
 ) -> None:
     page = guarded_context.new_page()
     with (
-        caplog.at_level(logging.WARNING, logger="scraper.guard"),
+        caplog.at_level(logging.WARNING, logger="cancelwatch.scraper.browse.guard"),
         pytest.raises(PlaywrightError, match=ABORTED),
     ):
         page.goto(store.url(CANCEL_PATH + "?orderID=111-1"))
@@ -385,7 +385,7 @@ def test_a_beacon_is_refused_quietly(
     quiet_before = guard.quiet
     page = guarded_context.new_page()
     page.goto(store.url(ORDERS))
-    with caplog.at_level(logging.DEBUG, logger="scraper.guard"):
+    with caplog.at_level(logging.DEBUG, logger="cancelwatch.scraper.browse.guard"):
         beacon = page.evaluate(
             "url => fetch(url, {method: 'POST', body: '{}', mode: 'no-cors'})"
             ".then(() => 'sent', error => 'failed: ' + error.name)",
@@ -404,7 +404,7 @@ def test_a_browser_not_launched_by_cancelwatch_has_no_guard(playwright: Playwrig
         executable_path=choice.executable, channel=None if choice.executable else "chromium"
     )
     try:
-        with pytest.raises(LookupError, match=r"scraper\.browser\.launch"):
+        with pytest.raises(LookupError, match=r"scraper\.browse\.browser\.launch"):
             guard_of(plain)
         with pytest.raises(LookupError):
             new_context(plain, site="https://www.amazon.com")

@@ -1,6 +1,6 @@
 """Carrier names, number shapes, check digits and tracking pages.
 
-Where the test vectors come from (none was produced by running scraper/carriers.py):
+Where the test vectors come from (none was produced by running scraper/read/carriers.py):
 - jkeen/tracking_number_data (MIT), couriers/{ups,fedex,usps,s10,amazon}.json: the
   "test_numbers" lists, valid and invalid, copied as published.
 - 1Z999AA10123456784: the UPS sample on Amazon's "Shipped with UPS" tracking page.
@@ -16,7 +16,7 @@ import dataclasses
 
 import pytest
 
-from scraper.carriers import (
+from cancelwatch.scraper.read.carriers import (
     Carrier,
     Identified,
     carrier_from_name,

@@ -10,9 +10,15 @@ import keyring
 import pytest
 from click.testing import CliRunner
 
-from scheduler.cli import cli, run
-from scheduler.config import load_config
-from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore, ManualClock
+from cancelwatch.scheduler.cli.main import cli, run
+from cancelwatch.scheduler.config.settings import load_config
+from cancelwatch.scraper.demo import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    DemoStore,
+    ManualClock,
+)
 from tests.test_credentials import MemoryKeyring
 
 

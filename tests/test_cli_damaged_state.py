@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scheduler import cli as cli_module
-from scheduler.cli import cli, run
-from scheduler.schema import APPLICATION_ID
-from scheduler.state import NewAlert, State, schema_version
+from cancelwatch.scheduler.cli import main as cli_module
+from cancelwatch.scheduler.cli.main import cli, run
+from cancelwatch.scheduler.state.schema import APPLICATION_ID
+from cancelwatch.scheduler.state.store import NewAlert, State, schema_version
 from tests.pages import JP, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,7 +171,7 @@ def test_an_empty_state_db_starts_afresh_with_a_warning(home: Path) -> None:
     db.touch()
     env = {**os.environ, "CANCELWATCH_HOME": str(home), "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", "status"],
+        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "status"],
         capture_output=True,
         text=True,
         env=env,

@@ -9,7 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from scheduler.cli import cli, run
+from cancelwatch.scheduler.cli.main import cli, run
 from tests.pages import REAL
 
 LIST_2024 = REAL / "orders" / "order-history-2024-0.html"
@@ -188,7 +188,7 @@ def test_doctor_exits_1_when_a_required_field_fails(tmp_path):
 def test_console_script_runs_without_a_traceback(tmp_path):
     missing = tmp_path / "missing.html"
     proc = subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", "parse", str(missing)],
+        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "parse", str(missing)],
         capture_output=True,
         text=True,
         check=False,

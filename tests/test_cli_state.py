@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 
-from scheduler import cli_watch
-from scheduler.cli import cli, run
-from scheduler.state import State
+from cancelwatch.scheduler.cli import watch as cli_watch
+from cancelwatch.scheduler.cli.main import cli, run
+from cancelwatch.scheduler.state.store import State
 from tests.pages import JP, parse_file
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)

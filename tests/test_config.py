@@ -18,9 +18,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler import config_schema as schema
-from scheduler.cli import cli, run
-from scheduler.config import (
+from cancelwatch.scheduler.cli.main import cli, run
+from cancelwatch.scheduler.config import schema
+from cancelwatch.scheduler.config.settings import (
     Account,
     AlertSettings,
     BrowserSettings,
@@ -32,9 +32,9 @@ from scheduler.config import (
     save_account,
     validate_account,
 )
-from scheduler.policy import Rules
-from scraper.crawl import CrawlOptions
-from scraper.errors import ConfigError
+from cancelwatch.scheduler.policy.assess import Rules
+from cancelwatch.scraper.browse.crawl import CrawlOptions
+from cancelwatch.scraper.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES_OF_THE_FILE = [schema.AccountTable, schema.BrowserTable, schema.CrawlTable,
@@ -316,7 +316,7 @@ def test_a_config_link_to_nowhere_is_refused(home):
 def test_a_config_that_is_a_fifo_is_refused_without_waiting(tmp_path):
     os.mkfifo(tmp_path / "config.toml")
     done = subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", "config"],
+        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "config"],
         env={**os.environ, "CANCELWATCH_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
@@ -555,7 +555,7 @@ def test_an_account_is_checked_before_anything_is_written(tmp_path):
 SAVER = """
 import sys
 from pathlib import Path
-from scheduler.config import Account, save_account
+from cancelwatch.scheduler.config.settings import Account, save_account
 path, prefix = Path(sys.argv[1]), sys.argv[2]
 for i in range(15):
     save_account(Account(f"{prefix}{i}", "amazon.com"), path)

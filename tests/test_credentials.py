@@ -18,7 +18,7 @@ from filelock import FileLock
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from scraper import credentials as cr
+from cancelwatch.scraper.browse import credentials as cr
 
 PASSWORD = "correct horse battery staple"
 TOTP = "JBSWY3DPEHPK3PXP"
@@ -156,7 +156,7 @@ def test_real_secret_service_through_gnome_keyring(tmp_path):
         textwrap.dedent(
             f"""
             import os, keyring
-            from scraper import credentials as cr
+            from cancelwatch.scraper.browse import credentials as cr
             os.environ["CANCELWATCH_HOME"] = {str(tmp_path)!r}
             print(type(keyring.get_keyring()).__module__)
             cr.save_credentials("real", cr.Credentials("me@example.com", {PASSWORD!r}, {TOTP!r}))
@@ -277,8 +277,8 @@ def test_no_process_a_command_starts_sees_the_passphrase(tmp_path):
     script = textwrap.dedent(
         f"""
         import subprocess
-        from scheduler import cli
-        from scraper import credentials as cr
+        from cancelwatch.scheduler.cli import main as cli
+        from cancelwatch.scraper.browse import credentials as cr
 
         @cli.cli.command()
         def probe():

@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from scheduler import alerts as al
-from scheduler import dispatch as dispatcher
-from scheduler.config import QuietHours
-from scheduler.dispatch import HOLDERS_DIR, Dispatched, holder_for
-from scheduler.monitor import Outcome
-from scheduler.notify import Notifier
-from scheduler.state import NewAlert, Retire, State
-from scheduler.windows_report import outcome_json
+from cancelwatch.scheduler.cli.windows_report import outcome_json
+from cancelwatch.scheduler.config.settings import QuietHours
+from cancelwatch.scheduler.notify.channels import Notifier
+from cancelwatch.scheduler.state.store import NewAlert, Retire, State
+from cancelwatch.scheduler.watch import alerts as al
+from cancelwatch.scheduler.watch import dispatch as dispatcher
+from cancelwatch.scheduler.watch.dispatch import HOLDERS_DIR, Dispatched, holder_for
+from cancelwatch.scheduler.watch.monitor import Outcome
 
 if TYPE_CHECKING:
     from tests.notify_helpers import Webhook
@@ -285,8 +285,8 @@ HOLDER = """
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from scheduler.dispatch import holder_for
-from scheduler.state import State
+from cancelwatch.scheduler.watch.dispatch import holder_for
+from cancelwatch.scheduler.state.store import State
 
 db, alert_id = Path(sys.argv[1]), int(sys.argv[2])
 with State.open(db) as state:

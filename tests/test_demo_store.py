@@ -17,13 +17,20 @@ from urllib.parse import urlencode
 import pyotp
 import pytest
 
-from scraper.carriers import Carrier, check_digit_warnings
-from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DemoStore, FaultOptions, ManualClock
-from scraper.demo.cli import main as demo_store_main
-from scraper.demo.scenario import DemoOrder, Expected
-from scraper.errors import SelectorFailure
-from scraper.model import Cancellability, Order, OrderStatus, PageKind, ParsedPage, PreOrder
-from scraper.parse import parse_page
+from cancelwatch.scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DemoStore, FaultOptions, ManualClock
+from cancelwatch.scraper.demo.cli import main as demo_store_main
+from cancelwatch.scraper.demo.scenario import DemoOrder, Expected
+from cancelwatch.scraper.errors import SelectorFailure
+from cancelwatch.scraper.read.carriers import Carrier, check_digit_warnings
+from cancelwatch.scraper.read.model import (
+    Cancellability,
+    Order,
+    OrderStatus,
+    PageKind,
+    ParsedPage,
+    PreOrder,
+)
+from cancelwatch.scraper.read.parse import parse_page
 
 # Mid-June: every scenario order, history included, falls in one calendar year.
 START = datetime(2026, 6, 15, 3, 0, tzinfo=UTC)

@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scheduler.check import Target, read_orders
-from scraper.browser import guard_of, new_context
-from scraper.crawl import CrawlOptions
-from scraper.credentials import Credentials, load_session
-from scraper.demo import (
+from cancelwatch.scheduler.watch.check import Target, read_orders
+from cancelwatch.scraper.browse.browser import guard_of, new_context
+from cancelwatch.scraper.browse.crawl import CrawlOptions
+from cancelwatch.scraper.browse.credentials import Credentials, load_session
+from cancelwatch.scraper.browse.login import rejected_marker
+from cancelwatch.scraper.demo import (
     DEMO_EMAIL,
     DEMO_PASSWORD,
     DEMO_TOTP_SECRET,
@@ -24,10 +25,9 @@ from scraper.demo import (
     FaultOptions,
     ManualClock,
 )
-from scraper.demo.locale import locale_for
-from scraper.errors import AmazonUnavailable, SelectorFailure, SignInNeeded
-from scraper.login import rejected_marker
-from scraper.model import Cancellability, OrderStatus
+from cancelwatch.scraper.demo.locale import locale_for
+from cancelwatch.scraper.errors import AmazonUnavailable, SelectorFailure, SignInNeeded
+from cancelwatch.scraper.read.model import Cancellability, OrderStatus
 
 START = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # noon in Tokyo
 FAST = CrawlOptions(delay_seconds=0, retries=1, timeout_seconds=15, render_wait_seconds=8)

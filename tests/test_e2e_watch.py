@@ -16,16 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from scheduler import alerts as al
-from scheduler.check import Target, read_orders
-from scheduler.config import Config
-from scheduler.monitor import WatchedCheck
-from scheduler.notify import Notifier
-from scheduler.state import NewAlert, State
-from scraper import credentials as cr
-from scraper.crawl import CrawlOptions
-from scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore
-from scraper.demo.account import DemoAccount
+from cancelwatch.scheduler.config.settings import Config
+from cancelwatch.scheduler.notify.channels import Notifier
+from cancelwatch.scheduler.state.store import NewAlert, State
+from cancelwatch.scheduler.watch import alerts as al
+from cancelwatch.scheduler.watch.check import Target, read_orders
+from cancelwatch.scheduler.watch.monitor import WatchedCheck
+from cancelwatch.scraper.browse import credentials as cr
+from cancelwatch.scraper.browse.crawl import CrawlOptions
+from cancelwatch.scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore
+from cancelwatch.scraper.demo.account import DemoAccount
 
 pytest_plugins = ("dbusmock.pytest_fixtures", "tests.notify_helpers")
 
@@ -137,7 +137,7 @@ def test_watch_killed_mid_check_sends_each_alert_exactly_once(
         "[watch]\ninterval_minutes = 60\njitter_seconds = 0\ndispatch_seconds = 1\n",
         encoding="utf-8",
     )
-    command = [sys.executable, "-m", "scheduler.cli", "-v", "watch"]
+    command = [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "-v", "watch"]
 
     def list_pages() -> int:
         return sum(1 for r in store.requests if r.path == "/your-orders/orders")
@@ -204,7 +204,7 @@ def test_sigterm_stops_an_idle_watcher_cleanly(tmp_path):
            "CANCELWATCH_PASSPHRASE": "x"}  # fmt: skip
     with (tmp_path / "watch.log").open("w") as log:
         watcher = subprocess.Popen(
-            [sys.executable, "-m", "scheduler.cli", "watch"], env=env, stderr=log
+            [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "watch"], env=env, stderr=log
         )
         _wait_for(lambda: "watching 1 account(s)" in (tmp_path / "watch.log").read_text(), 30,
                   "the watcher to start")  # fmt: skip
@@ -247,7 +247,7 @@ def test_watch_killed_during_a_slow_delivery_repeats_only_what_was_in_flight(
            "CANCELWATCH_HOME": str(home), "CANCELWATCH_SECRETS": "file",
            "CANCELWATCH_PASSPHRASE": "x", "LANG": "C.UTF-8",
            "DBUS_SESSION_BUS_ADDRESS": os.environ["DBUS_SESSION_BUS_ADDRESS"]}  # fmt: skip
-    command = [sys.executable, "-m", "scheduler.cli", "-v", "watch"]
+    command = [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "-v", "watch"]
 
     with (tmp_path / "first.log").open("w") as log:
         first = subprocess.Popen(command, env=env, stderr=log)

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-import scraper.inputs
-from scraper import carriers
-from scraper.inputs import (
+from cancelwatch.scraper.browse.redact import redact
+from cancelwatch.scraper.read import carriers, inputs
+from cancelwatch.scraper.read.inputs import (
     MAX_TAGS,
     PARSE_SECONDS,
     PageTooComplex,
@@ -30,11 +30,10 @@ from scraper.inputs import (
     read_page,
     wait_for_background_parse,
 )
-from scraper.markup import load_selectors, normalise
-from scraper.pagekind import detect_marketplace
-from scraper.parse import PageSelectorFailure, parse_page
-from scraper.redact import redact
-from scraper.values import parse_amount, parse_count, parse_date
+from cancelwatch.scraper.read.markup import load_selectors, normalise
+from cancelwatch.scraper.read.pagekind import detect_marketplace
+from cancelwatch.scraper.read.parse import PageSelectorFailure, parse_page
+from cancelwatch.scraper.read.values import parse_amount, parse_count, parse_date
 from tests.pages import JP
 from tests.test_cli_parse import cancelwatch
 
@@ -194,7 +193,7 @@ def test_random_bytes_in_a_regular_file_are_refused_in_one_line(tmp_path):
 
 def run_command(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "scheduler.cli", *args],
+        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", *args],
         capture_output=True,
         text=True,
         timeout=30,
@@ -385,7 +384,7 @@ def test_every_selector_regex_runs_on_re2():
 
 
 def test_a_stalled_parse_is_given_up_and_blocks_others_until_it_ends(monkeypatch):
-    monkeypatch.setattr(scraper.inputs, "PARSE_SECONDS", 0.05)
+    monkeypatch.setattr(inputs, "PARSE_SECONDS", 0.05)
     crowded = page("<div " + " ".join(f"a{i}" for i in range(30_000)) + ">x</div>")
     with pytest.raises(PageTooComplex, match=r"needed more than 0\.05 s"):
         parse_tree(crowded)

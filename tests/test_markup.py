@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from scraper.errors import ConfigError
-from scraper.markup import builtin_dir, load_selectors, marketplaces
-from scraper.selector_schema import FIELD_NAMES, PAGE_KIND_NAMES
-from scraper.values import currency_of, parse_amount, parse_count, parse_date
+from cancelwatch.scraper.errors import ConfigError
+from cancelwatch.scraper.read.markup import builtin_dir, load_selectors, marketplaces
+from cancelwatch.scraper.read.selector_schema import FIELD_NAMES, PAGE_KIND_NAMES
+from cancelwatch.scraper.read.values import currency_of, parse_amount, parse_count, parse_date
 
 BASE = (builtin_dir() / "amazon.com.toml").read_text(encoding="utf-8")
 
@@ -261,9 +261,12 @@ def test_wheel_ships_the_selector_files_and_works_outside_the_source_tree(tmp_pa
     )
     (wheel,) = tmp_path.glob("cancelwatch-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "scraper/_selectors/amazon.co.jp.toml" in names
-    assert "scraper/_selectors/amazon.com.toml" in names
-    assert not any(n.startswith("selectors/") for n in names)
+    assert "cancelwatch/selectors/amazon.co.jp.toml" in names
+    assert "cancelwatch/selectors/amazon.com.toml" in names
+    # Everything installs under cancelwatch/: no top-level scraper/ or scheduler/ package
+    # to collide with another distribution's, and no selectors/ shadowing the stdlib's.
+    tops = {n.split("/")[0] for n in names if not n.startswith("cancelwatch-")}
+    assert tops == {"cancelwatch"}
     target = tmp_path / "site"
     subprocess.run(
         [
@@ -290,8 +293,9 @@ def test_wheel_ships_the_selector_files_and_works_outside_the_source_tree(tmp_pa
         / "order-history-2010-10.html"
     )
     script = (
-        "import scraper, json; from scraper.markup import builtin_dir;"
-        "from scraper.parse import parse_page; import pathlib, sys;"
+        "import json; import cancelwatch.scraper as scraper;"
+        "from cancelwatch.scraper.read.markup import builtin_dir;"
+        "from cancelwatch.scraper.read.parse import parse_page; import pathlib, sys;"
         "p = parse_page(pathlib.Path(sys.argv[1]).read_text());"
         "print(json.dumps([scraper.__file__, str(builtin_dir()), len(p.orders)]))"
     )
@@ -312,5 +316,5 @@ def test_wheel_ships_the_selector_files_and_works_outside_the_source_tree(tmp_pa
     ).stdout
     module, selectors, orders = json.loads(out)
     assert module.startswith(str(target))
-    assert selectors == str(target / "scraper" / "_selectors")
+    assert selectors == str(target / "cancelwatch" / "selectors")
     assert orders == 2

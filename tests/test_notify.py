@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import pytest
 from dbusmock.testcase import BusType, PrivateDBus
 
-from scheduler import notify
-from scheduler.notify import (
+from cancelwatch.scheduler.notify import channels as notify
+from cancelwatch.scheduler.notify.channels import (
     Attempt,
     Delivery,
     Notice,
@@ -192,7 +192,7 @@ def test_a_one_shot_process_sends_and_exits_cleanly(
     (Not -X dev: asyncio's debug mode reports any callback slower than 100 ms, which a
     loaded machine produces.)"""
     script = (
-        "from scheduler.notify import Notice, Notifier\n"
+        "from cancelwatch.scheduler.notify.channels import Notice, Notifier\n"
         "delivery = Notifier().send(Notice('From a subprocess', 'body', url='https://e.test/'))\n"
         "print(delivery.channels)\n"
     )
@@ -231,7 +231,7 @@ def test_a_dead_bus_falls_back_to_the_console(
 ) -> None:
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={dead_socket}")
     console = io.StringIO()
-    caplog.set_level(logging.INFO, logger="scheduler.notify")
+    caplog.set_level(logging.INFO, logger="cancelwatch.scheduler.notify.channels")
     with Notifier(console=console) as notifier:
         assert not notifier.desktop_available()
         delivery = notifier.send(NOTICE)
@@ -295,7 +295,7 @@ def test_japanese_console_text() -> None:
 def test_a_broken_console_leaves_the_log(caplog: pytest.LogCaptureFixture) -> None:
     console = io.StringIO()
     console.close()
-    caplog.set_level(logging.INFO, logger="scheduler.notify")
+    caplog.set_level(logging.INFO, logger="cancelwatch.scheduler.notify.channels")
     delivery = Notifier(desktop=False, console=console).send(NOTICE)
     assert delivery.channels == ("log",)
     [record] = [r for r in caplog.records if NOTICE.body in r.getMessage()]

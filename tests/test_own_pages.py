@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from scraper.model import Order, to_json
+from cancelwatch.scraper.read.model import Order, to_json
 from tests.pages import EXPECTED, JP, OURS_COM, parse_file
 
 PAGES = sorted([*JP.glob("*.html"), *OURS_COM.glob("*.html")])

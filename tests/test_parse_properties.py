@@ -9,10 +9,10 @@ import time
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from scraper.errors import CancelwatchError
-from scraper.inputs import decode_page, read_page
-from scraper.model import ParsedPage
-from scraper.parse import parse_page
+from cancelwatch.scraper.errors import CancelwatchError
+from cancelwatch.scraper.read.inputs import decode_page, read_page
+from cancelwatch.scraper.read.model import ParsedPage
+from cancelwatch.scraper.read.parse import parse_page
 from tests.pages import JP, REAL
 
 PAGES = [

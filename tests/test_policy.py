@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.advice_text import TEXTS, Lang
-from scheduler.policy import (
+from cancelwatch.scheduler.policy.assess import (
     Assessment,
     Known,
     Rules,
@@ -26,7 +25,15 @@ from scheduler.policy import (
     assess,
     default_rules,
 )
-from scraper.model import Cancellability, Item, Order, OrderStatus, PreOrder, Tracking
+from cancelwatch.scheduler.policy.words import TEXTS, Lang
+from cancelwatch.scraper.read.model import (
+    Cancellability,
+    Item,
+    Order,
+    OrderStatus,
+    PreOrder,
+    Tracking,
+)
 
 TOKYO = "Asia/Tokyo"
 LA = "America/Los_Angeles"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scraper.readonly import (
+from cancelwatch.scraper.browse.readonly import (
     Family,
     Load,
     ReadOnlyPolicy,

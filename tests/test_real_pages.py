@@ -8,7 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from scraper.model import Cancellability, OrderStatus, PageKind, order_from_json, to_json
+from cancelwatch.scraper.read.model import (
+    Cancellability,
+    OrderStatus,
+    PageKind,
+    order_from_json,
+    to_json,
+)
 from tests.pages import REAL, parse_file
 
 ORDERS = REAL / "orders"

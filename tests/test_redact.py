@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import stat
 
-from scraper.parse import parse_page
-from scraper.redact import keep_failed_page, redact
+from cancelwatch.scraper.browse.redact import keep_failed_page, redact
+from cancelwatch.scraper.read.parse import parse_page
 from tests.pages import REAL
 
 LIST_2024 = (REAL / "orders" / "order-history-2024-0.html").read_text(encoding="utf-8")

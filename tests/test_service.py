@@ -27,10 +27,15 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from scheduler import service
-from scheduler.service import ServiceError, ServicePlan
-from scraper.credentials import PASSPHRASE_ENV, STORE_ENV, drop_passphrase, hold_passphrase
-from scraper.errors import CancelwatchError
+from cancelwatch.scheduler.service import install as service
+from cancelwatch.scheduler.service.install import ServiceError, ServicePlan
+from cancelwatch.scraper.browse.credentials import (
+    PASSPHRASE_ENV,
+    STORE_ENV,
+    drop_passphrase,
+    hold_passphrase,
+)
+from cancelwatch.scraper.errors import CancelwatchError
 
 TASK = "{http://schemas.microsoft.com/windows/2004/02/mit/task}"
 

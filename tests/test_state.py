@@ -1,4 +1,4 @@
-"""scheduler.state on real SQLite files: schema and migrations, what a check records,
+"""scheduler.state.store on real SQLite files: schema and migrations, what a check records,
 alerts exactly once, UTC instants, and what a SIGKILL or a second process leaves behind."""
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler import state as state_module
-from scheduler.schema import APPLICATION_ID, DamagedState, ForeignDatabase
-from scheduler.state import (
+from cancelwatch.scheduler.state import store as state_module
+from cancelwatch.scheduler.state.schema import APPLICATION_ID, DamagedState, ForeignDatabase
+from cancelwatch.scheduler.state.store import (
     Change,
     ChangeField,
     CheckDiff,
@@ -35,7 +35,7 @@ from scheduler.state import (
     iso_duration,
     schema_version,
 )
-from scraper.model import (
+from cancelwatch.scraper.read.model import (
     Cancellability,
     Item,
     Order,
@@ -367,7 +367,8 @@ def test_a_file_that_is_not_a_database_is_a_state_error(db: Path) -> None:
 
 
 def test_two_processes_creating_the_database_at_once_both_succeed(db: Path) -> None:
-    code = "import sys; from pathlib import Path; from scheduler.state import State\n"
+    code = "import sys; from pathlib import Path\n"
+    code += "from cancelwatch.scheduler.state.store import State\n"
     code += "State.open(Path(sys.argv[1])).close()"
     children = [subprocess.Popen([sys.executable, "-c", code, str(db)], cwd=REPO) for _ in range(4)]
     assert [child.wait(timeout=60) for child in children] == [0, 0, 0, 0]
@@ -805,7 +806,7 @@ RACER = """
 import json, sys
 from datetime import UTC, datetime
 from pathlib import Path
-from scheduler.state import State
+from cancelwatch.scheduler.state.store import State
 
 name, now = sys.argv[2], datetime(2030, 1, 1, tzinfo=UTC)
 with State.open(Path(sys.argv[1])) as state:
@@ -1021,8 +1022,8 @@ import sys, time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from scheduler.state import NewAlert, State
-from scraper.model import Cancellability, Item, Order, OrderStatus
+from cancelwatch.scheduler.state.store import NewAlert, State
+from cancelwatch.scraper.read.model import Cancellability, Item, Order, OrderStatus
 
 db, marker, count, mode = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 wal = Path(f"{db}-wal")

@@ -1,10 +1,15 @@
 """The embedded demo store: a local web server that speaks Amazon's markup for
 amazon.co.jp and amazon.com, with a scenario clock, fault switches and a request log."""
 
-from scraper.demo.account import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoAccount
-from scraper.demo.clock import Clock, ManualClock, SystemClock
-from scraper.demo.faults import Fault, FaultOptions
-from scraper.demo.server import DemoStore, LoggedRequest
+from cancelwatch.scraper.demo.account import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    DemoAccount,
+)
+from cancelwatch.scraper.demo.clock import Clock, ManualClock, SystemClock
+from cancelwatch.scraper.demo.faults import Fault, FaultOptions
+from cancelwatch.scraper.demo.server import DemoStore, LoggedRequest
 
 __all__ = [
     "DEMO_EMAIL",

@@ -12,12 +12,12 @@ from urllib.parse import quote
 
 import pyotp
 
-from scraper.demo.account import DemoAccount
-from scraper.demo.clock import Clock
-from scraper.demo.exchange import Request, Response
-from scraper.demo.faults import Fault, FaultSet
-from scraper.demo.locale import Locale
-from scraper.demo.templates import esc, fill, page
+from cancelwatch.scraper.demo.account import DemoAccount
+from cancelwatch.scraper.demo.clock import Clock
+from cancelwatch.scraper.demo.exchange import Request, Response
+from cancelwatch.scraper.demo.faults import Fault, FaultSet
+from cancelwatch.scraper.demo.locale import Locale
+from cancelwatch.scraper.demo.templates import esc, fill, page
 
 DEFAULT_RETURN = "/your-orders/orders"
 CAPTCHA_CHARACTERS = "DEMO42"

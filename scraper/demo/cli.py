@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
-from scraper.demo.account import DemoAccount
-from scraper.demo.faults import Fault, FaultOptions, parse_faults
-from scraper.demo.locale import LOCALES
-from scraper.demo.server import DemoStore
+from cancelwatch.scraper.demo.account import DemoAccount
+from cancelwatch.scraper.demo.faults import Fault, FaultOptions, parse_faults
+from cancelwatch.scraper.demo.locale import LOCALES
+from cancelwatch.scraper.demo.server import DemoStore
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -11,11 +11,11 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from scraper.carriers import Carrier
-from scraper.demo.locale import Locale
-from scraper.demo.scenario import DemoOrder, Kind, Parcel, Scenario
-from scraper.demo.templates import esc, fill, page
-from scraper.model import Cancellability, OrderStatus
+from cancelwatch.scraper.demo.locale import Locale
+from cancelwatch.scraper.demo.scenario import DemoOrder, Kind, Parcel, Scenario
+from cancelwatch.scraper.demo.templates import esc, fill, page
+from cancelwatch.scraper.read.carriers import Carrier
+from cancelwatch.scraper.read.model import Cancellability, OrderStatus
 
 PAGE_SIZE = 10
 # amazon.co.jp prints some carriers as 「Xが配送」 with a トラッキングID, others as

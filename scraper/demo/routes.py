@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from scraper.demo import pages
-from scraper.demo.auth import Auth
-from scraper.demo.exchange import Request, Response
-from scraper.demo.faults import Fault, FaultOptions, FaultSet, drift, truncate
-from scraper.demo.pages import View
-from scraper.demo.scenario import DemoOrder
-from scraper.demo.templates import fill
+from cancelwatch.scraper.demo import pages
+from cancelwatch.scraper.demo.auth import Auth
+from cancelwatch.scraper.demo.exchange import Request, Response
+from cancelwatch.scraper.demo.faults import Fault, FaultOptions, FaultSet, drift, truncate
+from cancelwatch.scraper.demo.pages import View
+from cancelwatch.scraper.demo.scenario import DemoOrder
+from cancelwatch.scraper.demo.templates import fill
 
 LIST_PATHS = ("/your-orders/orders", "/gp/your-account/order-history", "/gp/css/order-history")
 SEARCH_PATHS = ("/your-orders/search",)

@@ -15,10 +15,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from scraper.carriers import Carrier
-from scraper.demo import tracking_numbers
-from scraper.demo.locale import Locale, locale_for
-from scraper.model import Cancellability, OrderStatus, PreOrder
+from cancelwatch.scraper.demo import tracking_numbers
+from cancelwatch.scraper.demo.locale import Locale, locale_for
+from cancelwatch.scraper.read.carriers import Carrier
+from cancelwatch.scraper.read.model import Cancellability, OrderStatus, PreOrder
 
 # Amazon's own Seller Central rule: a buyer cancels a seller's order directly for this long.
 SELLER_WINDOW = {"amazon.co.jp": timedelta(minutes=5), "amazon.com": timedelta(minutes=30)}

@@ -16,15 +16,15 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qsl, urlsplit
 
-from scraper.demo.account import DemoAccount
-from scraper.demo.auth import Auth
-from scraper.demo.clock import Clock, SystemClock
-from scraper.demo.exchange import Request, Response
-from scraper.demo.faults import Fault, FaultOptions, FaultSet
-from scraper.demo.locale import locale_for
-from scraper.demo.pages import View
-from scraper.demo.routes import Routes, StoreContext, mutating_action
-from scraper.demo.scenario import Preset, Scenario, build_scenario
+from cancelwatch.scraper.demo.account import DemoAccount
+from cancelwatch.scraper.demo.auth import Auth
+from cancelwatch.scraper.demo.clock import Clock, SystemClock
+from cancelwatch.scraper.demo.exchange import Request, Response
+from cancelwatch.scraper.demo.faults import Fault, FaultOptions, FaultSet
+from cancelwatch.scraper.demo.locale import locale_for
+from cancelwatch.scraper.demo.pages import View
+from cancelwatch.scraper.demo.routes import Routes, StoreContext, mutating_action
+from cancelwatch.scraper.demo.scenario import Preset, Scenario, build_scenario
 
 log = logging.getLogger(__name__)
 _MAX_FORM = 64 * 1024

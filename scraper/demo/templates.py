@@ -11,12 +11,16 @@ from functools import cache
 from importlib import resources
 from string import Template
 
-from scraper.demo.locale import Locale
+from cancelwatch.scraper.demo.locale import Locale
 
 
 @cache
 def _template(name: str) -> Template:
-    text = resources.files("scraper.demo").joinpath("templates", f"{name}.html").read_text("utf-8")
+    text = (
+        resources.files("cancelwatch.scraper.demo")
+        .joinpath("templates", f"{name}.html")
+        .read_text("utf-8")
+    )
     return Template(text)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from itertools import cycle
 
-from scraper.carriers import Carrier
+from cancelwatch.scraper.read.carriers import Carrier
 
 
 def _digits(rng: random.Random, count: int) -> str:

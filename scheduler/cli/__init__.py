@@ -1,0 +1,1 @@
+"""The `cancelwatch` command: one module per group of commands."""

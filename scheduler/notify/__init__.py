@@ -1,0 +1,1 @@
+"""Telling the user: the channels an alert goes out on."""

@@ -1,0 +1,1 @@
+"""Cancel and return windows, advice and its words: pure rules, no browser, no state."""

@@ -1,0 +1,174 @@
+"""What to do now about one order, in order (DOMAIN.md's playbook), and the article's
+claims that bear on it: labelled hints that never change a window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cancelwatch.scheduler.policy.context import (
+    RANK,
+    Ctx,
+    Digital,
+    digital_kind,
+    fmt_date,
+    fmt_when,
+    in_transit,
+    progress,
+    third_party_seller,
+)
+from cancelwatch.scheduler.policy.windows import Window, WindowState
+from cancelwatch.scraper.read import carriers
+from cancelwatch.scraper.read.carriers import Carrier
+from cancelwatch.scraper.read.model import Cancellability, OrderStatus, Tracking
+
+
+@dataclass(frozen=True)
+class Advice:
+    steps: tuple[str, ...]
+    """What to do now, in order."""
+    hints: tuple[str, ...]
+    """The article's claims, labelled as such: context, never a verdict."""
+
+
+# -- advice ------------------------------------------------------------------------------
+
+
+def advice_steps(ctx: Ctx, cancel: Window, ret: Window | None) -> list[str]:
+    order = ctx.order
+    seller = third_party_seller(order)
+    seller_name = seller or ctx.t("the_seller")
+    if cancel.state is WindowState.CANCELLED:
+        return [ctx.t("step_cancelled")]
+    if cancel.state is WindowState.REQUEST_ONLY:
+        return [
+            ctx.t("step_request", order_id=order.id, seller=seller_name),
+            ctx.t("step_contact_seller", seller=seller_name),
+            ctx.t("step_if_ships"),
+        ]
+    digital = digital_kind(order)
+    if cancel.state is WindowState.OPEN:
+        return _open_steps(ctx, cancel, digital, seller)
+    if digital is not None:
+        return [ctx.t("step_digital_cs")]
+    return _closed_steps(ctx, ret, seller)
+
+
+def _open_steps(ctx: Ctx, cancel: Window, digital: Digital | None, seller: str | None) -> list[str]:
+    before = ctx.t("before", when=fmt_when(ctx, cancel.closes_at)) if cancel.closes_at else ""
+    order = ctx.order
+    if digital is Digital.KINDLE and order.preorder is not None:
+        return [ctx.t("step_kindle_preorder", order_id=order.id, before=before)]
+    if digital is Digital.KINDLE and order.cancellable is not Cancellability.YES:
+        return [ctx.t("step_kindle_refund", before=before)]
+    steps = [ctx.t("step_cancel", order_id=order.id, before=before)]
+    if seller is not None:
+        steps.append(ctx.t("step_seller_after", seller=seller))
+    return steps
+
+
+def _closed_steps(ctx: Ctx, ret: Window | None, seller: str | None) -> list[str]:
+    status = progress(ctx)
+    return_open = ret is not None and ret.state is WindowState.OPEN
+    return_by = (
+        [ctx.t("step_return_by", date=fmt_date(ctx, ctx.order.return_until))]
+        if (return_open and ctx.order.return_until is not None)
+        else []
+    )
+    if status is OrderStatus.RETURNED:
+        return [ctx.t("step_returned")]
+    if status is OrderStatus.DELIVERED:
+        return return_by or [ctx.t("step_no_return")]
+    if in_transit(status):
+        return _shipped_steps(ctx, seller) + return_by
+    steps = []
+    if seller is not None:
+        steps.append(ctx.t("step_contact_seller", seller=seller))
+    steps += [ctx.t("step_cs_preparing"), ctx.t("step_later_refuse")]
+    return steps + return_by
+
+
+_AMAZON_CANCELS_DELIVERY = frozenset({"amazon.com", "amazon.co.uk"})
+_COUNTRY = {"amazon.co.jp": "JP", "amazon.com": "US", "amazon.co.uk": "GB"}
+_JA_CARRIER = {
+    Carrier.YAMATO: "ヤマト運輸",
+    Carrier.SAGAWA: "佐川急便",
+    Carrier.JAPAN_POST: "日本郵便",
+    Carrier.AMAZON_JP: "Amazonのデリバリープロバイダ",
+    Carrier.AMAZON_LOGISTICS: "Amazon Logistics",
+}
+
+
+def _carrier(ctx: Ctx, track: Tracking) -> Carrier | None:
+    if track.carrier is None:
+        return None
+    try:
+        return Carrier(track.carrier)
+    except ValueError:
+        return carriers.carrier_from_name(track.carrier, country=_COUNTRY.get(ctx.marketplace))
+
+
+def _carrier_name(ctx: Ctx, track: Tracking, carrier: Carrier | None) -> str:
+    if ctx.lang == "ja":
+        named = track.carrier_printed or (_JA_CARRIER.get(carrier) if carrier else None)
+        return named or track.carrier or ctx.t("the_carrier")
+    return (
+        carrier.value if carrier else track.carrier or track.carrier_printed or ctx.t("the_carrier")
+    )
+
+
+def _tracking_link(ctx: Ctx, track: Tracking, carrier: Carrier | None) -> str:
+    url = track.tracking_url
+    if url is None and carrier is not None and track.tracking_id:
+        url = carriers.tracking_url(carrier, track.tracking_id)
+    return ctx.t("tracking_url", url=url) if url else ""
+
+
+def _shipped_steps(ctx: Ctx, seller: str | None) -> list[str]:
+    """DOMAIN.md's playbook for an order that shipped and can't be cancelled on Amazon."""
+    left = bool(ctx.order.left_at_door) or any(t.left_at_door for t in ctx.tracking)
+    tracks = [t for t in ctx.tracking if t.tracking_id]
+    steps: list[str] = []
+    if ctx.marketplace in _AMAZON_CANCELS_DELIVERY and any(
+        _carrier(ctx, t) is Carrier.AMAZON_LOGISTICS for t in ctx.tracking
+    ):
+        steps.append(ctx.t("step_amzl"))
+    if seller is not None:
+        steps.append(ctx.t("step_seller_shipped", seller=seller))
+    steps.append(ctx.t("step_cs_left_at_door" if left else "step_cs_shipped"))
+    carrier_key = "step_carrier_left_at_door" if left else "step_carrier"
+    for track in tracks:
+        carrier = _carrier(ctx, track)
+        steps.append(
+            ctx.t(
+                carrier_key,
+                carrier=_carrier_name(ctx, track, carrier),
+                tracking_id=track.tracking_id,
+                url=_tracking_link(ctx, track, carrier),
+            )
+        )
+    if not tracks:
+        steps.append(ctx.t("step_carrier_no_id"))
+    steps.append(ctx.t("step_left_at_door_cancel" if left else "step_refuse"))
+    return steps
+
+
+def advice_hints(ctx: Ctx, cancel: Window) -> list[str]:
+    """The article's claims that bear on this order, labelled; they never change `cancel`."""
+    order = ctx.order
+    digital = digital_kind(order)
+    if cancel.state is WindowState.CANCELLED:
+        return []
+    if digital is not None:
+        return [ctx.t("hint_video")] if digital is Digital.VIDEO else []
+    hints: list[str] = []
+    status = progress(ctx)
+    ordinary = order.preorder is None and third_party_seller(order) is None
+    if cancel.state is WindowState.OPEN and ordinary:
+        hints.append(ctx.t("hint_prime"))
+    if order.preorder is not None:
+        hints.append(ctx.t("hint_preorder"))
+    if RANK.get(status, 0) < RANK[OrderStatus.DELIVERED]:
+        hints.append(ctx.t("hint_sale"))
+    if cancel.state is WindowState.CLOSED and in_transit(status):
+        hints += [ctx.t("hint_handover"), ctx.t("hint_prank")]
+    return hints

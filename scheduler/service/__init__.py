@@ -1,0 +1,1 @@
+"""Installing `cancelwatch watch` as a per-user background service."""

@@ -1,0 +1,1 @@
+"""state.db: its schema and migrations, the rows it holds, its reads and writes."""

@@ -1,0 +1,98 @@
+"""One check of one account: a browser context with the saved session, sign-in when
+needed, the crawl, the session saved again, the browser closed."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+from playwright.sync_api import Browser, sync_playwright
+
+from cancelwatch.scraper.browse.browser import find_browser, launch, new_context
+from cancelwatch.scraper.browse.crawl import Crawl, CrawlOptions, CrawlResult
+from cancelwatch.scraper.browse.credentials import (
+    Credentials,
+    SecretStore,
+    load_session,
+    save_session,
+)
+from cancelwatch.scraper.browse.login import SignIn
+from cancelwatch.scraper.read.markup import load_selectors
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to read: an account, where its site is, and how to sign in to it."""
+
+    account: str
+    marketplace: str
+    base_url: str
+    credentials: Callable[[], Credentials]
+    store: SecretStore | None
+    """Where the session is kept between checks; None keeps none (the one-off demo)."""
+
+
+@contextmanager
+def open_browser(
+    executable: str | None = None, *, headed: bool = False, block_resources: bool = True
+) -> Iterator[Browser]:
+    """A browser for the length of one check: the daemon keeps none open between checks.
+
+    A person answering a CAPTCHA or WAF puzzle (`headed`) needs to see its images."""
+    choice = find_browser(executable)
+    with (
+        sync_playwright() as playwright,
+        launch(
+            playwright, choice, headless=not headed, block_resources=block_resources and not headed
+        ) as browser,
+    ):
+        yield browser
+
+
+def read_orders(
+    target: Target,
+    browser: Browser,
+    *,
+    options: CrawlOptions | None = None,
+    headed: bool = False,
+    today: date | None = None,
+    known_open_since: date | None = None,
+    progress: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+) -> CrawlResult:
+    sel = load_selectors(target.marketplace)
+    state = load_session(target.account, target.store) if target.store else None
+    context = new_context(
+        browser,
+        site=target.base_url,
+        storage_state=state,  # type: ignore[arg-type]
+        locale="ja-JP" if sel.marketplace.language == "ja" else "en-US",
+    )
+    try:
+        page = context.new_page()
+        signer = SignIn(
+            page, target.marketplace, target.credentials, headed=headed, account=target.account
+        )
+        crawl = Crawl(
+            page=page,
+            sel=sel,
+            base_url=target.base_url,
+            sign_in=signer.run,
+            today=today or date.today(),
+            options=options or CrawlOptions(),
+            known_open_since=known_open_since,
+            progress=progress,
+            stop=stop,
+        )
+        result = crawl.run()
+        if target.store is not None:
+            save_session(target.account, dict(context.storage_state()), target.store)
+        return result
+    finally:
+        context.close()

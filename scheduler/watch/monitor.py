@@ -1,0 +1,214 @@
+"""One watched check: crawl → assess each order's windows → plan alerts → write it all in
+one transaction → send what is due. Shared by `cancelwatch check`, `demo` and `watch`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urljoin
+
+from cancelwatch.scheduler.config.settings import Config
+from cancelwatch.scheduler.notify.channels import Notifier
+from cancelwatch.scheduler.policy.assess import Assessment, account_risk_note, assess
+from cancelwatch.scheduler.policy.words import Lang
+from cancelwatch.scheduler.state.store import NewAlert, Retire, State, StoredOrder
+from cancelwatch.scheduler.watch import alerts as al
+from cancelwatch.scheduler.watch.blocked import guard_alert
+from cancelwatch.scheduler.watch.dispatch import Dispatched, dispatch
+from cancelwatch.scraper.browse.crawl import CrawlResult
+from cancelwatch.scraper.errors import AmazonUnavailable, SelectorFailure, SignInNeeded
+from cancelwatch.scraper.read.markup import load_selectors
+from cancelwatch.scraper.read.model import (
+    Cancellability,
+    Order,
+    OrderStatus,
+    order_from_json,
+    tracking_from_json,
+)
+
+log = logging.getLogger(__name__)
+
+Reader = Callable[[], CrawlResult]
+"""Reads the account's orders (a browser, a crawl); injected, so tests can give pages."""
+
+_FAILURE_TITLES = {
+    "en": {
+        al.SIGN_IN_NEEDED: "cancelwatch needs you to sign in to Amazon",
+        al.SELECTOR_FAILURE: "Amazon changed its page: cancelwatch cannot read your orders",
+    },
+    "ja": {
+        al.SIGN_IN_NEEDED: "Amazonへのログインが必要です",
+        al.SELECTOR_FAILURE: "Amazonのページが変わり、注文を読み取れません",
+    },
+}
+
+
+@dataclass
+class Outcome:
+    account: str
+    marketplace: str
+    result: CrawlResult | None = None
+    assessments: dict[str, Assessment] = field(default_factory=dict)
+    dispatched: Dispatched = field(default_factory=Dispatched)
+    error: Exception | None = None
+
+    @property
+    def needs_user(self) -> bool:
+        """Exit code 1: an alert went out (or waits for quiet hours to end), or the check
+        failed in a way only the user can fix."""
+        return bool(self.dispatched.sent or self.dispatched.deferred or self.error)
+
+
+@dataclass
+class WatchedCheck:
+    account: str
+    marketplace: str
+    base_url: str
+    cfg: Config
+    state: State
+    notifier: Notifier
+    lang: Lang
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def run(self, read: Reader) -> Outcome:
+        started = self.clock()
+        outcome = Outcome(self.account, self.marketplace)
+        try:
+            outcome.result = read()
+        except (SignInNeeded, SelectorFailure, AmazonUnavailable) as exc:
+            outcome.error = exc
+            self._record_failure(exc, started)
+        else:
+            outcome.assessments = self._record(outcome.result, started)
+        quiet = self.cfg.quiet_hours
+        outcome.dispatched = dispatch(
+            self.state, self.notifier, self.clock(), quiet=quiet, lang=self.lang
+        )
+        return outcome
+
+    # ---- a check that read the orders -----------------------------------------------------
+
+    def _record(self, result: CrawlResult, started: datetime) -> dict[str, Assessment]:
+        now = self.clock()
+        market = load_selectors(self.marketplace).marketplace
+        new_alerts: list[NewAlert] = []
+        retire: list[Retire] = []
+        assessments = {}
+        for order in result.orders:
+            before = self.state.order(order.id, self.account)
+            tracking = result.tracking.get(order.id, [])
+            assessment = assess(
+                order,
+                marketplace=self.marketplace,
+                timezone=market.timezone,
+                now=now,
+                rules=self.cfg.rules,
+                tracking=tracking,
+                first_seen=before.first_seen if before else now,
+                manual_deadline=self.state.manual_deadline(order.id, self.account),
+                lang=self.lang,
+            )
+            assessments[order.id] = assessment
+            user_cancelled = self._note_cancellation(before, order, now)
+            url = urljoin(
+                self.base_url,
+                order.details_url or market.order_details_url.format(order_id=order.id),
+            )
+            ctx = al.OrderContext(
+                self.account, order, before, tracking, url, market.timezone, user_cancelled
+            )
+            planned, moot = al.plan(ctx, assessment, now, self.cfg.alerts, self.lang)
+            new_alerts += planned
+            retire += moot
+        new_alerts += self._risk_alert(now)
+        blocked = guard_alert(result.refused, now, self.lang)
+        if blocked is not None:
+            new_alerts.append(blocked)
+        self.state.record_check(
+            self.account,
+            self.marketplace,
+            result.orders,
+            result.tracking,
+            now=now,
+            alerts=new_alerts,
+            pages_read=result.pages_read,
+            started_at=started,
+            retire=retire,
+        )
+        return assessments
+
+    def _note_cancellation(self, before: StoredOrder | None, order: Order, now: datetime) -> bool:
+        """An order that offered "Cancel items" and is now cancelled was most likely
+        cancelled by its buyer; Amazon also cancels pre-orders, so those are never assumed."""
+        mine = (
+            before is not None
+            and before.cancellable is Cancellability.YES
+            and order.status is OrderStatus.CANCELLED
+            and order.preorder is None
+        )
+        if mine and before is not None and before.status is not OrderStatus.CANCELLED:
+            self.state.record_cancellation(self.account, order.id, now)
+        return mine
+
+    def _risk_alert(self, now: datetime) -> list[NewAlert]:
+        since = now - timedelta(days=self.cfg.alerts.account_risk_days)
+        done = self.state.cancellations(self.account, since)
+        note = account_risk_note(done, now, self.cfg.rules, self.lang)
+        if note is None:
+            return []
+        title = "アカウントへの注意" if self.lang == "ja" else "A note on your Amazon account"
+        # One note a month at most: it is advice, not an alarm.
+        return [NewAlert(None, al.ACCOUNT_RISK, f"{now:%Y-%m}", now, title, note)]
+
+    # ---- a check that failed --------------------------------------------------------------
+
+    def _record_failure(self, exc: Exception, started: datetime) -> None:
+        now = self.clock()
+        kind = _failure_kind(exc)
+        alerts = []
+        titles = _FAILURE_TITLES[self.lang]
+        if kind in titles:
+            # One alert a day per kind: the human hears of it without being nagged.
+            alerts.append(NewAlert(None, kind, f"{now:%Y-%m-%d}", now, titles[kind], str(exc)))
+        self.state.record_failure(
+            self.account,
+            now=now,
+            kind=kind,
+            message=str(exc),
+            marketplace=self.marketplace,
+            started_at=started,
+            alerts=alerts,
+        )
+        log.warning("check of %s failed: %s", self.account, exc)
+
+
+def _failure_kind(exc: Exception) -> str:
+    if isinstance(exc, SignInNeeded):
+        return al.SIGN_IN_NEEDED
+    if isinstance(exc, SelectorFailure):
+        return al.SELECTOR_FAILURE
+    return "unavailable"
+
+
+def assess_stored(
+    stored: StoredOrder, cfg: Config, now: datetime, lang: Lang
+) -> tuple[Order, Assessment]:
+    """An order as the database last saw it, assessed at `now`: `status` and `advise`
+    answer without touching the network."""
+    order = order_from_json(stored.order)
+    tracking = [tracking_from_json(t) for t in stored.tracking]
+    market = load_selectors(stored.marketplace).marketplace
+    assessment = assess(
+        order,
+        marketplace=stored.marketplace,
+        timezone=market.timezone,
+        now=now,
+        rules=cfg.rules,
+        tracking=tracking,
+        first_seen=stored.first_seen,
+        manual_deadline=stored.manual_deadline,
+        lang=lang,
+    )
+    return order, assessment

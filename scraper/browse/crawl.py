@@ -1,0 +1,419 @@
+"""Which pages to open, in what order, and how gently.
+
+Newest orders first, one page at a time with a pause between loads. Paging stops once a
+page holds only closed orders older than the oldest open one, so the cost follows the
+open orders, not the length of the history. Details and tracking pages are opened only
+for open orders that need them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from urllib.parse import urljoin, urlsplit
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+
+from cancelwatch.scraper.browse.guard import Guard, Refused, guard_of, wait_parsed
+from cancelwatch.scraper.browse.readonly import Load
+from cancelwatch.scraper.browse.redact import keep_failed_page
+from cancelwatch.scraper.errors import (
+    AmazonUnavailable,
+    CancelwatchError,
+    SelectorFailure,
+    SignInNeeded,
+)
+from cancelwatch.scraper.read.markup import Selectors
+from cancelwatch.scraper.read.model import (
+    Cancellability,
+    Order,
+    OrderStatus,
+    PageKind,
+    ParsedPage,
+    Tracking,
+)
+from cancelwatch.scraper.read.parse import PageSelectorFailure, parse_page
+
+log = logging.getLogger(__name__)
+
+_LIST_KINDS = (PageKind.ORDER_LIST, PageKind.DIGITAL_ORDER)
+_MOVING = (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT)
+_BACKOFF_CAP = 60.0
+_MAX_SIGN_INS = 2
+_SIGN_IN_KINDS = (PageKind.SIGN_IN, PageKind.OTP, PageKind.CAPTCHA, PageKind.CHALLENGE)
+
+
+class Stopped(CancelwatchError):
+    """The watcher is stopping; the check ends without recording anything."""
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    delay_seconds: float = 2.0
+    """Pause between two page loads: gentle on Amazon, and less likely to meet a CAPTCHA."""
+    max_pages: int = 30
+    """Order-list pages read at most in one check."""
+    retries: int = 3
+    """Tries after the first for a page that fails with 5xx, a timeout or a cut-off page."""
+    timeout_seconds: float = 30.0
+    render_wait_seconds: float = 10.0
+    """How long to wait for order cards that the page renders with JavaScript."""
+    lookback_days: int = 31
+    """Always read at least this far back, so a recent order's return window is seen."""
+
+
+def default_is_open(today: date) -> Callable[[Order], bool]:
+    """Open: anything still moving, cancellable, or inside its return window."""
+
+    def is_open(order: Order) -> bool:
+        if order.status in (OrderStatus.CANCELLED, OrderStatus.RETURNED):
+            return False
+        if order.cancellable is not Cancellability.NO:
+            return True
+        if order.status is OrderStatus.DELIVERED:
+            return order.return_until is not None and order.return_until >= today
+        return order.status is not OrderStatus.UNKNOWN
+
+    return is_open
+
+
+@dataclass
+class CrawlResult:
+    orders: list[Order] = field(default_factory=list)
+    tracking: dict[str, list[Tracking]] = field(default_factory=dict)
+    pages_read: int = 0
+    signed_in: bool = False
+    """Whether this crawl had to sign in (a reused session does not)."""
+    warnings: list[str] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+    """What the read-only guard refused while this crawl read its pages: a link the crawl
+    would have followed, or something a page tried by itself."""
+
+
+@dataclass
+class Crawl:
+    page: Page
+    sel: Selectors
+    base_url: str
+    sign_in: Callable[[], None]
+    """Signs in on `page`; raises SignInNeeded when a human is needed."""
+    today: date
+    options: CrawlOptions = field(default_factory=CrawlOptions)
+    is_open: Callable[[Order], bool] | None = None
+    known_open_since: date | None = None
+    """The oldest open order a previous check saw: read at least back to it."""
+    sleep: Callable[[float], None] = time.sleep
+    stop: threading.Event | None = None
+    """Set when the watcher is asked to stop: the crawl ends at the next page, quickly."""
+    progress: Callable[[str], None] | None = None
+    """Told about each page as it is read, for a progress display."""
+    _loads: int = 0
+    _guard: Guard = field(init=False, repr=False)
+    _just_signed_in: bool = False
+    _sign_ins: int = 0
+    _year_seen: int = 0
+    result: CrawlResult = field(default_factory=CrawlResult)
+
+    def run(self) -> CrawlResult:
+        guard = guard_of(self.page.context)
+        mark = guard.mark()
+        try:
+            return self._run(guard)
+        finally:
+            self.result.refused = guard.since(mark)
+
+    def _run(self, guard: Guard) -> CrawlResult:
+        self._guard = guard
+        is_open = self.is_open or default_is_open(self.today)
+        orders: dict[str, Order] = {}
+        oldest_open = self.known_open_since
+        floor = self.today - timedelta(days=self.options.lookback_days)
+        year = self.today.year
+        url: str | None = self._list_url(year)
+        while url is not None:
+            if self.result.pages_read >= self.options.max_pages:
+                self.result.warnings.append(
+                    f"stopped after {self.options.max_pages} order-list pages (crawl.max_pages)"
+                )
+                break
+            page = self._load_list(url)
+            self.result.pages_read += 1
+            if self.progress is not None:
+                self.progress(
+                    f"read order page {self.result.pages_read} ({len(page.orders)} orders)"
+                )
+            for order in page.orders:
+                orders.setdefault(order.id, order)
+            open_here = [o.placed_on for o in page.orders if is_open(o) and o.placed_on]
+            if open_here:
+                oldest_open = min([*open_here, *([oldest_open] if oldest_open else [])])
+            horizon = min(floor, oldest_open) if oldest_open else floor
+            if _all_closed_before(page.orders, horizon, is_open):
+                break
+            url, year = self._next(page, year, horizon)
+        self.result.orders = [self._enrich(o, is_open) for o in orders.values()]
+        return self.result
+
+    def _next(self, page: ParsedPage, year: int, horizon: date) -> tuple[str | None, int]:
+        if page.next_page_url:
+            url = urljoin(self.page.url, page.next_page_url)
+            if self._permitted(url):
+                return url, year
+            return None, year
+        self._year_seen = 0
+        if year - 1 < horizon.year:
+            return None, year
+        return self._list_url(year - 1), year - 1
+
+    def _list_url(self, year: int) -> str:
+        path = self.sel.marketplace.order_list_url.format(year=year, start=0)
+        return urljoin(self.base_url, path)
+
+    # ---- loading one page, politely and with retries -------------------------------------
+
+    def _load_list(self, url: str) -> ParsedPage:
+        for attempt in range(self.options.retries + 1):
+            page = self._try_load(url, attempt)
+            if page is not None:
+                return page
+        raise AmazonUnavailable(
+            f"{self.sel.marketplace.name} kept failing for {_short(url)} after "
+            f"{self.options.retries + 1} tries; try again later"
+        )
+
+    def _try_load(self, url: str, attempt: int) -> ParsedPage | None:
+        """The page, or None to try again after a pause."""
+        self._pause(attempt)
+        status = self._goto(url)
+        if status is None or status >= 500:
+            log.info("%s: %s, will retry", _short(url), status or "no answer")
+            return None
+        return self._read_here(url, attempt)
+
+    def _read_here(self, url: str, attempt: int) -> ParsedPage | None:
+        self._wait_for_cards()
+        try:
+            page = parse_page(self.page.content(), self.sel.marketplace.name)
+            _check_complete(page, self._year_seen)
+        except PageSelectorFailure as failure:
+            if attempt < self.options.retries:
+                log.info("%s: page could not be read, will retry (cut off?)", _short(url))
+                return None
+            raise self._kept(failure) from None
+        if page.page_kind in _SIGN_IN_KINDS:
+            self._sign_in_again()
+            # Amazon sends the browser back to the page it asked for: read it where it is.
+            return self._read_here(url, attempt) if _same_page(self.page.url, url) else None
+        judged = self._judge(page, url)
+        if judged is not None:
+            self._year_seen += len(judged.orders)
+        return judged
+
+    def _judge(self, page: ParsedPage, url: str) -> ParsedPage | None:
+        kind = page.page_kind
+        if kind in _LIST_KINDS:
+            self._just_signed_in = False
+            return page
+        if kind is PageKind.ERROR:
+            return None
+        if kind is PageKind.EMPTY_SHELL:
+            raise self._kept(
+                SelectorFailure(
+                    f"the order list at {_short(url)} showed no orders and no order count "
+                    f"within {self.options.render_wait_seconds:g} s; Amazon may have changed "
+                    "its page",
+                    ["order_card"],
+                )
+            )
+        raise self._kept(
+            SelectorFailure(
+                f"expected the order list at {_short(url)} but got a page of kind {kind.value}",
+                ["order_card"],
+            )
+        )
+
+    def _kept(self, failure: SelectorFailure) -> SelectorFailure:
+        """The failure, with a copy of the page (personal data taken out) to run
+        `cancelwatch doctor` on and to attach to a bug report."""
+        try:
+            path = keep_failed_page(self.page.content(), self.sel.marketplace.name)
+        except (OSError, PlaywrightError) as exc:
+            log.warning("could not keep a copy of the page: %s", exc)
+            return failure
+        message = (
+            f"{failure}; a copy without your personal data: {path} (`cancelwatch doctor {path}`)"
+        )
+        return SelectorFailure(message, failure.fields)
+
+    def _sign_in_again(self) -> None:
+        """Sign in when the session is missing or expired: once at the start, and once
+        more if it expires while paging; never twice in a row."""
+        if self._just_signed_in or self._sign_ins >= _MAX_SIGN_INS:
+            raise SignInNeeded(
+                f"{self.sel.marketplace.name} asked to sign in again right after signing in; "
+                "run `cancelwatch login --headed`"
+            )
+        log.info("no valid session; signing in")
+        self._sign_ins += 1
+        self._just_signed_in = True
+        self.result.signed_in = True
+        self.sign_in()
+
+    def _goto(self, url: str) -> int | None:
+        if self.stop is not None and self.stop.is_set():
+            raise Stopped("stopped before the check finished; nothing was recorded")
+        timeout = self.options.timeout_seconds * 1000
+        try:
+            response = self.page.goto(url, wait_until="commit", timeout=timeout)
+            wait_parsed(self.page, timeout)
+        except PlaywrightError as exc:
+            log.info("%s: %s", _short(url), str(exc).splitlines()[0])
+            return None
+        self._loads += 1
+        return response.status if response is not None else 200
+
+    def _permitted(self, url: str) -> bool:
+        """Whether the guard lets the crawl open `url`, a link read off a page. A link it
+        refuses is not followed (the guard would refuse the load anyway): it is reported
+        as what the page tried, and the crawl goes on without it."""
+        load = Load("GET", url, document=True)
+        verdict = self._guard.policy.judge(load)
+        if verdict.allowed:
+            return True
+        self._guard.note(verdict, load, "Document", self.page.url)
+        what = verdict.family or verdict.refusal
+        self.result.warnings.append(f"did not follow a link to {_short(url)} ({what})")
+        return False
+
+    def _pause(self, attempt: int) -> None:
+        if self._loads == 0 and attempt == 0:
+            return
+        delay = min(self.options.delay_seconds * (2**attempt if attempt else 1), _BACKOFF_CAP)
+        if delay <= 0:
+            return
+        if self.stop is not None:
+            self.stop.wait(delay)
+        else:
+            self.sleep(delay)
+
+    def _wait_for_cards(self) -> None:
+        """Amazon renders recent order lists with JavaScript: wait for cards or a count
+        when the page is the list's frame without them."""
+        cards = _css_of(self.sel, "order_card", "order_count")
+        if self.page.locator(cards).count():
+            return
+        shell = _css_of_kind(self.sel, "order_list_shell")
+        if not shell or not self.page.locator(shell).count():
+            return
+        try:
+            self.page.wait_for_selector(cards, timeout=self.options.render_wait_seconds * 1000)
+        except PlaywrightError:
+            log.info("no order cards rendered within %g s", self.options.render_wait_seconds)
+
+    # ---- details and tracking for open orders ---------------------------------------------
+
+    def _enrich(self, order: Order, is_open: Callable[[Order], bool]) -> Order:
+        if not is_open(order):
+            return order
+        if order.details_url and _needs_details(order):
+            order = self._with_details(order)
+        if order.status in _MOVING:
+            self._read_tracking(order)
+        return order
+
+    def _with_details(self, order: Order) -> Order:
+        page = self._load_other(order.details_url or "")
+        if page is None or not page.orders:
+            return order
+        details = page.orders[0]
+        return replace(
+            order,
+            preorder=details.preorder or order.preorder,
+            items=details.items or order.items,
+        )
+
+    def _read_tracking(self, order: Order) -> None:
+        for shipment in order.shipments:
+            if shipment.tracking_url is None:
+                continue
+            page = self._load_other(shipment.tracking_url)
+            if page is not None and page.tracking is not None:
+                self.result.tracking.setdefault(order.id, []).append(page.tracking)
+
+    def _load_other(self, href: str) -> ParsedPage | None:
+        """A details or tracking page: best effort, one try; the list already told the
+        essentials."""
+        url = urljoin(self.base_url, href)
+        if not self._permitted(url):
+            return None
+        self._pause(0)
+        status = self._goto(url)
+        if status is None or status >= 400:
+            self.result.warnings.append(f"could not open {_short(url)} ({status or 'no answer'})")
+            return None
+        try:
+            return parse_page(self.page.content(), self.sel.marketplace.name)
+        except PageSelectorFailure as failure:
+            self.result.warnings.append(f"{_short(url)}: {failure}")
+            return failure.page
+
+
+def _check_complete(page: ParsedPage, seen_before: int) -> None:
+    """A list page that ends the listing before the count it announces was cut off (a
+    browser closes the tags of a truncated page, so the markup alone does not show it)."""
+    if page.page_kind is not PageKind.ORDER_LIST or page.next_page_url or not page.order_count:
+        return
+    shown = seen_before + len(page.orders)
+    if shown < page.order_count:
+        raise PageSelectorFailure(
+            f"the order list says {page.order_count} orders but ends after {shown} with no "
+            "next page; the page was cut off, or its pagination is not read (fields: next_page)",
+            ["next_page"],
+            page,
+        )
+
+
+def _needs_details(order: Order) -> bool:
+    """A pre-order's deadline, and who sells a cancellable order (a seller's window is
+    minutes long), are printed on the details page only."""
+    pre = order.preorder
+    if pre is not None and (pre.release_date is None or pre.cancel_deadline is None):
+        return True
+    unknown_seller = not any(item.seller for item in order.items)
+    return order.cancellable is Cancellability.YES and not order.digital and unknown_seller
+
+
+def _all_closed_before(
+    orders: tuple[Order, ...], horizon: date, is_open: Callable[[Order], bool]
+) -> bool:
+    return bool(orders) and all(
+        not is_open(o) and o.placed_on is not None and o.placed_on < horizon for o in orders
+    )
+
+
+def _css_of(sel: Selectors, *names: str) -> str:
+    return ", ".join(
+        fb.expr for name in names for fb in sel.field(name).fallbacks if fb.kind == "css"
+    )
+
+
+def _css_of_kind(sel: Selectors, name: str) -> str:
+    spec = sel.page_kinds.get(name)
+    if spec is None:
+        return ""
+    return ", ".join(fb.expr for fb in spec.fallbacks if fb.kind == "css" and fb.pattern is None)
+
+
+def _same_page(here: str, wanted: str) -> bool:
+    a, b = urlsplit(here), urlsplit(wanted)
+    return (a.path, a.query) == (b.path, b.query)
+
+
+def _short(url: str) -> str:
+    """A URL without its query: order ids and tokens stay out of messages."""
+    return url.split("?", 1)[0]

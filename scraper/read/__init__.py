@@ -1,0 +1,1 @@
+"""Pages in, orders out: pure parsing. No browser, no network, no scheduler."""
