@@ -1,4 +1,4 @@
-"""Cancel windows and advice: one table row per rule of shared/DOMAIN.md, then time zones,
+"""Cancel windows and advice: one table row per rule of docs/rules.md, then time zones,
 precedence, hints, the advice playbook, return windows and the account-risk note.
 
 Every expected instant below is worked out by hand from the marketplace's zone:
@@ -756,4 +756,4 @@ def test_japanese_texts_use_amazons_own_strings() -> None:
         "商品の返品",
     ):
         assert label in ja
-    assert "「商品のキャンセル」" not in ja  # DOMAIN.md: the button is 「商品をキャンセル」
+    assert "「商品のキャンセル」" not in ja  # docs/rules.md: the button is 「商品をキャンセル」

@@ -1,4 +1,4 @@
-"""The real amazon.com pages of shared/fixtures. Every expected value below was read off
+"""The real amazon.com pages of tests/fixtures/real. Every expected value below was read off
 the page itself (its visible text and hrefs), not taken from the parser's output."""
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ _console = make_console()
 
 
 def page_json(file: str, page: ParsedPage) -> dict[str, Any]:
-    """The `parse --json` contract of DESIGN.md, plus the page's count and next link."""
+    """The `parse --json` contract of docs/architecture.md, plus the page's count and next link."""
     return {
         "file": file,
         "marketplace": page.marketplace,

@@ -74,7 +74,7 @@ class AlertSettings:
     )
     return_leads: tuple[timedelta, ...] = (timedelta(days=3), timedelta(days=1))
     account_risk_threshold: int = 3
-    """cancelwatch's own choice: Amazon publishes no threshold (DOMAIN.md)."""
+    """cancelwatch's own choice: Amazon publishes no threshold (docs/rules.md)."""
     account_risk_days: int = 30
 
 

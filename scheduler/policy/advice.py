@@ -1,4 +1,4 @@
-"""What to do now about one order, in order (DOMAIN.md's playbook), and the article's
+"""What to do now about one order, in order (docs/rules.md's playbook), and the article's
 claims that bear on it: labelled hints that never change a window."""
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def _tracking_link(ctx: Ctx, track: Tracking, carrier: Carrier | None) -> str:
 
 
 def _shipped_steps(ctx: Ctx, seller: str | None) -> list[str]:
-    """DOMAIN.md's playbook for an order that shipped and can't be cancelled on Amazon."""
+    """docs/rules.md's playbook for an order that shipped and can't be cancelled on Amazon."""
     left = bool(ctx.order.left_at_door) or any(t.left_at_door for t in ctx.tracking)
     tracks = [t for t in ctx.tracking if t.tracking_id]
     steps: list[str] = []

@@ -1,4 +1,4 @@
-"""Cancel windows and advice for one order, as pure functions (shared/DOMAIN.md).
+"""Cancel windows and advice for one order, as pure functions (docs/rules.md).
 
 The page decides whether an order can be cancelled now (`Order.cancellable`); the rules
 here only explain why not and estimate until when. Nothing reads a clock or touches the

@@ -45,7 +45,7 @@ class Rules:
 
 
 def default_rules() -> Rules:
-    """DOMAIN.md's numbers: 5 minutes for seller orders in Japan, 30 in the US."""
+    """docs/rules.md's numbers: 5 minutes for seller orders in Japan, 30 in the US."""
     return Rules(
         seller_window={
             "amazon.co.jp": timedelta(minutes=5),

@@ -45,7 +45,7 @@ class Known(StrEnum):
     PAGE = "page"
     """The page states it (a pre-order's cancel deadline, a return date)."""
     RULE = "rule"
-    """Estimated from a rule of DOMAIN.md or the user's configured rules."""
+    """Estimated from a rule of docs/rules.md or the user's configured rules."""
     USER = "user"
     """The user set this order's deadline by hand."""
     UNKNOWN = "unknown"

@@ -1,7 +1,7 @@
 """`cancelwatch watch`: APScheduler runs two kinds of interval job, never stored ones.
 
 Each account's check runs on an interval with jitter; a dispatcher tick sends every due,
-unsent alert from the database. Alerts are rows, not scheduler jobs (DESIGN.md): a job
+unsent alert from the database. Alerts are rows, not scheduler jobs (docs/architecture.md): a job
 missed while the laptop slept runs once when it wakes (coalesced, no misfire limit), and
 the database decides what is still worth sending.
 """

@@ -1,4 +1,4 @@
-"""What each marketplace prints: words, dates, money. The words are DOMAIN.md's and the
+"""What each marketplace prints: words, dates, money. The words are docs/rules.md's and the
 same as the Japanese test pages in tests/fixtures/amazon.co.jp."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The order pages the store serves, each filled from the scenario at one moment.
 
-Markup follows the real pages in shared/fixtures (2025 list layout, `data-component`
+Markup follows the real pages in tests/fixtures/real (2025 list layout, `data-component`
 details layout, progress tracker) and the Japanese test pages in tests/fixtures.
 """
 

@@ -1,4 +1,4 @@
-"""The demo's orders: every case of DOMAIN.md, placed relative to the moment the store
+"""The demo's orders: every case of docs/rules.md, placed relative to the moment the store
 starts, some of them moving along (cancellable → preparing → shipped) as its clock runs.
 
 Each order is a timeline of stages; what a page shows is the stage at the clock's "now".
@@ -29,7 +29,7 @@ _HISTORY_STEP = timedelta(hours=18)
 
 Preset = Literal["full", "benchmark"]
 """Which orders a scenario starts from, before `history` adds old ones behind them:
-"full", every DOMAIN.md case; "benchmark", only `BENCHMARK_CASES`."""
+"full", every docs/rules.md case; "benchmark", only `BENCHMARK_CASES`."""
 PRESETS: tuple[Preset, ...] = ("full", "benchmark")
 BENCHMARK_CASES = ("seller_window", "cancellable_soon", "preparing", "shipped_1", "preorder")
 """The benchmark preset's orders, all of them open: a long history with the same few open
@@ -94,7 +94,7 @@ class Expected:
 class DemoOrder:
     id: str
     case: str
-    """Which DOMAIN.md case it shows, e.g. "seller_window"; "history" for old orders."""
+    """Which docs/rules.md case it shows, e.g. "seller_window"; "history" for old orders."""
     placed_at: datetime
     kind: Kind
     items: tuple[Item, ...]
@@ -409,7 +409,7 @@ class _Builder:
 def build_scenario(
     marketplace: str, start: datetime, history: int = 0, preset: Preset = "full"
 ) -> Scenario:
-    """Every DOMAIN.md case for `marketplace`, relative to `start`, plus `history` old
+    """Every docs/rules.md case for `marketplace`, relative to `start`, plus `history` old
     delivered orders behind them.
 
     With `preset="benchmark"`, only the 5 open orders of `BENCHMARK_CASES` (each with the

@@ -1,5 +1,5 @@
 """Made-up tracking IDs that pass each carrier's check digit, so the demo exercises the
-same checks a real number would (DOMAIN.md, "Carriers and tracking IDs")."""
+same checks a real number would (docs/rules.md, "Carriers and tracking IDs")."""
 
 from __future__ import annotations
 
