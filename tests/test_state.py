@@ -707,6 +707,17 @@ def test_account_level_alerts_are_unique_too(state: State, db: Path) -> None:
     assert count(db, "alerts") == 1
 
 
+def deliver(state: State, alert_id: int, *, at: datetime, channel: str) -> bool:
+    """The dispatcher's path for one alert on one channel: claim it (True for one caller
+    only), record the attempt, record it delivered, end the claim."""
+    owner = f"test-{channel}"
+    if not state.claim(alert_id, at=at, owner=owner):
+        return False
+    attempt = state.start_delivery(alert_id, channel, at=at, repeat=False)
+    state.end_delivery(alert_id, channel, attempt, at=at, error=None)
+    return state.release(alert_id, owner=owner)
+
+
 def test_replanning_refreshes_an_unsent_alert_and_never_a_sent_one(state: State) -> None:
     check(state, [make_order()], at=T0, alerts=[alert(due_at=T0 + timedelta(hours=5))])
     later = alert(due_at=T0 + timedelta(hours=7), title="Cancel window closes at 10:00")
@@ -714,7 +725,7 @@ def test_replanning_refreshes_an_unsent_alert_and_never_a_sent_one(state: State)
     [row] = state.pending_alerts()
     assert (row.due_at, row.title, row.created_at) == (later.due_at, later.title, T0)
 
-    assert state.mark_sent(row.id, at=T0 + timedelta(hours=7), channel="desktop")
+    assert deliver(state, row.id, at=T0 + timedelta(hours=7), channel="desktop")
     moved = alert(due_at=T0 + timedelta(hours=9), title="moved again")
     check(state, [make_order()], at=T0 + timedelta(hours=8), alerts=[moved])
     sent = state.alert(row.id)
@@ -738,7 +749,7 @@ def test_due_alerts_are_unsent_due_undeferred_live_and_oldest_first(state: State
     }
     diff = check(state, [make_order()], at=T0, alerts=list(plan.values()))
     ids = dict(zip(plan, diff.alerts_added, strict=True))
-    assert state.mark_sent(ids["sent"], at=T0, channel="console")
+    assert deliver(state, ids["sent"], at=T0, channel="console")
     assert state.supersede(ids["superseded"], at=T0, reason="window closed while asleep")
     assert state.defer(ids["deferred"], now + timedelta(minutes=1))
     assert state.defer(ids["deferred_until_now"], now)
@@ -759,7 +770,7 @@ def test_due_alerts_are_unsent_due_undeferred_live_and_oldest_first(state: State
     assert not state.supersede(ids["sent"], at=now, reason="late")
     assert not state.supersede(ids["superseded"], at=now, reason="twice")
     assert not state.defer(ids["sent"], now)
-    assert not state.mark_sent(ids["sent"], at=now, channel="desktop")
+    assert not deliver(state, ids["sent"], at=now, channel="desktop")
 
 
 def test_retire_supersedes_moot_alerts_but_keeps_replanned_and_sent_ones(state: State) -> None:
@@ -767,7 +778,7 @@ def test_retire_supersedes_moot_alerts_but_keeps_replanned_and_sent_ones(state: 
     leads = [alert(oid, lead=lead) for lead in ("P1D", "PT3H", "PT30M")]
     tracking = alert(oid, kind="tracking_id", lead="")
     diff = check(state, [make_order(oid)], at=T0, alerts=[*leads, tracking])
-    assert state.mark_sent(diff.alerts_added[0], at=T0, channel="desktop")
+    assert deliver(state, diff.alerts_added[0], at=T0, channel="desktop")
 
     now = T0 + timedelta(hours=1)
     closed = make_order(oid, status=OrderStatus.PREPARING, cancellable=Cancellability.NO)
@@ -789,14 +800,14 @@ def test_retire_supersedes_moot_alerts_but_keeps_replanned_and_sent_ones(state: 
     assert sent.superseded_at is None
 
 
-def test_mark_sent_is_exactly_once_across_two_connections(db: Path) -> None:
+def test_an_alert_is_delivered_exactly_once_across_two_connections(db: Path) -> None:
     with State.open(db) as first, State.open(db) as second:
         [alert_id] = check(first, [make_order()], at=T0, alerts=[alert()]).alerts_added
         [seen_by_first] = first.due_alerts(T0)
         [seen_by_second] = second.due_alerts(T0)
         assert seen_by_first.id == seen_by_second.id == alert_id
-        assert first.mark_sent(alert_id, at=T0 + timedelta(seconds=1), channel="desktop")
-        assert not second.mark_sent(alert_id, at=T0 + timedelta(seconds=2), channel="email")
+        assert deliver(first, alert_id, at=T0 + timedelta(seconds=1), channel="desktop")
+        assert not deliver(second, alert_id, at=T0 + timedelta(seconds=2), channel="email")
         assert first.due_alerts(T0) == second.due_alerts(T0) == []
     row = raw(db, "SELECT sent_at, channel FROM alerts")
     assert row == [("2025-03-01T00:00:01.000000+00:00", "desktop")]
@@ -813,12 +824,18 @@ with State.open(Path(sys.argv[1])) as state:
     due = state.due_alerts(now)
     print("ready", flush=True)
     sys.stdin.readline()
-    won = [a.id for a in due if state.mark_sent(a.id, at=now, channel=name)]
+    won = []
+    for a in due:
+        if state.claim(a.id, at=now, owner=name):
+            attempt = state.start_delivery(a.id, name, at=now, repeat=False)
+            state.end_delivery(a.id, name, attempt, at=now, error=None)
+            state.release(a.id, owner=name)
+            won.append(a.id)
 print(json.dumps(won), flush=True)
 """
 
 
-def test_mark_sent_is_exactly_once_across_two_racing_processes(db: Path) -> None:
+def test_an_alert_is_delivered_exactly_once_across_two_racing_processes(db: Path) -> None:
     plan = [alert(f"order-{i}", due_at=T0 + timedelta(seconds=i)) for i in range(300)]
     with State.open(db) as opened:
         ids = set(check(opened, [], at=T0, alerts=plan).alerts_added)
@@ -857,7 +874,9 @@ def test_a_claim_is_exclusive_until_its_lease_runs_out(db: Path) -> None:
         assert not second.claim(alert_id, at=T0 + timedelta(minutes=4))
         # the first dispatcher died after claiming: the lease runs out, another takes over
         assert second.claim(alert_id, at=T0 + timedelta(minutes=5))
-        assert second.mark_sent(alert_id, at=T0 + timedelta(minutes=5), channel="desktop")
+        attempt = second.start_delivery(alert_id, "desktop", at=T0, repeat=False)
+        second.end_delivery(alert_id, "desktop", attempt, at=T0, error=None)
+        assert second.release(alert_id)
         assert not first.claim(alert_id, at=T0 + timedelta(hours=1))
 
 

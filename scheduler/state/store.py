@@ -461,7 +461,7 @@ class State:
         orphaned: Orphaned | None = None,
     ) -> bool:
         """Take an alert for delivery: True for one caller only. The claim lasts until
-        the delivery is finished (`release` or `mark_sent`) or dropped (`defer`,
+        the delivery is finished (`release`) or dropped (`defer`,
         `supersede`): a claimed alert is one whose delivery is in flight, or was cut off
         when its dispatcher died. Another caller takes it over only when `orphaned(holder)`
         says the holder is gone, or, for a holder that cannot be asked (no `owner` token,
@@ -521,15 +521,6 @@ class State:
             {"id": alert_id},
         )
         return [_delivery_from_row(row) for row in rows]
-
-    def mark_sent(self, alert_id: int, *, at: datetime, channel: str) -> bool:
-        """Record that the alert was sent, as a whole, and finish its delivery. True only
-        for the first caller: the row's sent_at is set once, whoever else tries."""
-        return self._update(
-            """UPDATE alerts SET sent_at = ?, channel = ?, claimed_at = NULL, claimed_by = NULL
-            WHERE id = ? AND sent_at IS NULL""",
-            (instant_text(at, "at"), channel, alert_id),
-        )
 
     def defer(self, alert_id: int, until: datetime) -> bool:
         """Hold an unsent alert until `until` (quiet hours). False when already sent."""

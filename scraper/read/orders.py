@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from selectolax.lexbor import LexborNode
-
 from cancelwatch.scraper.read.markup import (
     MatchLog,
     Scope,
@@ -172,7 +170,3 @@ class OrderReader:
             asin=self._read("item_asin", scope),
             quantity=parse_count(self._read("item_quantity", scope)),
         )
-
-
-def card_nodes(sel: Selectors, scope: Scope, log: MatchLog) -> list[LexborNode]:
-    return nodes(sel.field("order_card"), scope, log)
