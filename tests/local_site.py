@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import cast
 
 # Short enough that a refused navigation we wrongly wait for fails fast, long enough for
 # a loaded CI machine.
@@ -131,7 +132,7 @@ def _handler_for(store: LocalStore) -> type[BaseHTTPRequestHandler]:
                 return f"<!doctype html><title>Cookies</title><p id=cookie>{cookie}</p>"
             if self.path.startswith(FRAME_TO_CANCEL):
                 # Another site (localhost, not 127.0.0.1), like an ad frame on an Amazon page.
-                port = self.server.server_address[1]
+                port = cast(tuple[str, int], self.server.server_address)[1]
                 src = html.escape(f"http://localhost:{port}{REDIRECT_TO_CANCEL}")
                 return f"<!doctype html><title>Frame</title><iframe src='{src}'></iframe>"
             if self.path.startswith("/ap/signin?return_to=cancel"):

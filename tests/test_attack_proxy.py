@@ -87,7 +87,7 @@ class AttackingProxy:
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else None
         headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host",)}
-        connection = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port)
+        connection = http.client.HTTPConnection(self.upstream.hostname or "", self.upstream.port)
         try:
             connection.request(request.command, request.path, body, headers)
             answer = connection.getresponse()

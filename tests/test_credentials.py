@@ -14,11 +14,13 @@ from typing import Any
 
 import keyring
 import pytest
+from cryptography.fernet import Fernet
 from filelock import FileLock
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from cancelwatch.scraper.browse import credentials as cr
+from cancelwatch.scraper.errors import ConfigError
 
 PASSWORD = "correct horse battery staple"
 TOTP = "JBSWY3DPEHPK3PXP"
@@ -45,7 +47,7 @@ def file_store(monkeypatch, tmp_path):
 
 
 class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()
@@ -88,7 +90,7 @@ def test_credentials_never_show_their_secrets():
 
 
 def test_missing_credentials_say_which_command_to_run(memory_keyring):
-    with pytest.raises(cr.ConfigError, match=r"run `cancelwatch login --account spare`"):
+    with pytest.raises(ConfigError, match=r"run `cancelwatch login --account spare`"):
         cr.load_credentials("spare")
 
 
@@ -102,7 +104,7 @@ def test_session_is_encrypted_at_rest_with_mode_0600(memory_keyring):
 
 def test_session_that_cannot_be_decrypted_means_sign_in_again(memory_keyring, caplog):
     cr.save_session("main", {"cookies": []})
-    memory_keyring.entries[("cancelwatch:main", "session-key")] = cr.Fernet.generate_key().decode()
+    memory_keyring.entries[("cancelwatch:main", "session-key")] = Fernet.generate_key().decode()
     assert cr.load_session("main") is None
     assert "cannot be decrypted" in caplog.text
 
@@ -143,7 +145,7 @@ def test_opt_in_file_store_is_encrypted_and_needs_its_passphrase(monkeypatch, tm
 
 def test_unknown_secret_store_choice(monkeypatch):
     monkeypatch.setenv(cr.STORE_ENV, "plaintext")
-    with pytest.raises(cr.ConfigError, match="use 'keyring' or 'file'"):
+    with pytest.raises(ConfigError, match="use 'keyring' or 'file'"):
         cr.secret_store()
 
 
