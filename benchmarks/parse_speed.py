@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_FIXTURES = REPO.parent / "shared" / "fixtures" / "amazon.com" / "orders"
+DEFAULT_FIXTURES = REPO / "tests" / "fixtures" / "real" / "amazon.com" / "orders"
 PAGES = (
     "order-history-2024-0.html",
     "order-history-amazon-store.html",
@@ -44,10 +44,12 @@ PEER = "amazon-orders"
 PEER_VERSION = "5.2.0"
 INSTALL_HINT = (
     "amazon-orders is installed only for this benchmark, in a venv of its own, never into the\n"
-    "project's; our parser comes from this checkout and needs selectolax and platformdirs:\n"
+    "project's; our parser comes from this checkout, installed there without its browser and\n"
+    "notification dependencies:\n"
     "    python3 -m venv /tmp/bench-venv\n"
     f"    /tmp/bench-venv/bin/pip install '{PEER}=={PEER_VERSION}' \\\n"
-    "          'selectolax==1.0.2' platformdirs\n"
+    "          'selectolax==1.0.2' platformdirs google-re2 pydantic charset-normalizer\n"
+    "    /tmp/bench-venv/bin/pip install --no-deps -e .\n"
     "    /tmp/bench-venv/bin/python benchmarks/parse_speed.py"
 )
 # Attributes of the peer's entities that are not read from the page: the parsed tag, the config,
@@ -96,7 +98,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError:
         print(f"{PEER} is not importable from {sys.executable}.\n{INSTALL_HINT}", file=sys.stderr)
         return 2
-    sys.path.insert(0, str(REPO))
     try:
         ours = importlib.import_module("cancelwatch.scraper.read.parse")
     except ImportError as error:
