@@ -28,7 +28,6 @@ from cancelwatch.scheduler.config.settings import (
     QuietHours,
     WatchSettings,
     load_config,
-    parse_duration,
     save_account,
     validate_account,
 )
@@ -447,18 +446,6 @@ def test_random_documents_load_or_fail_in_one_line(tmp_path, document):
 
 
 # -- durations and quiet hours ------------------------------------------------------------
-
-
-def test_durations():
-    assert parse_duration("90d") == timedelta(days=90)
-    assert parse_duration("1.5h") == timedelta(minutes=90)
-    assert parse_duration(" 45 S ") == timedelta(seconds=45)
-    with pytest.raises(
-        ConfigError, match=r'from 0s to 3650d, like "30m", "3h" or "3d", got "3 weeks"'
-    ):
-        parse_duration("3 weeks")
-    with pytest.raises(ConfigError, match="from 1m to 30d"):
-        parse_duration("99999999999d", timedelta(minutes=1), timedelta(days=30))
 
 
 def test_quiet_hours_over_midnight_in_their_time_zone():

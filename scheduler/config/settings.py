@@ -20,14 +20,12 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, ValidationError
 
 from cancelwatch.scheduler.config.schema import (
-    MAX_DURATION,
     AlertsTable,
     ConfigFile,
     NotifyTable,
     QuietTable,
     RulesTable,
     describe,
-    duration,
     quoted,
     toml_key,
 )
@@ -37,8 +35,6 @@ from cancelwatch.scraper.browse.credentials import write_private
 from cancelwatch.scraper.errors import ConfigError
 from cancelwatch.scraper.files import parse_toml, read_toml
 from cancelwatch.scraper.paths import config_dir
-
-DEMO_ACCOUNT = "demo"
 
 
 @dataclass(frozen=True)
@@ -234,16 +230,6 @@ def _rules(table: RulesTable | None, alerts: AlertSettings) -> Rules:
         account_risk_threshold=alerts.account_risk_threshold,
         account_risk_days=alerts.account_risk_days,
     )
-
-
-def parse_duration(
-    text: str, low: timedelta = timedelta(0), high: timedelta = MAX_DURATION
-) -> timedelta:
-    """ "30m", "3h", "3d" → timedelta; a ConfigError stating the allowed range otherwise."""
-    try:
-        return duration(text, low, high)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
 
 
 # -- the file itself ----------------------------------------------------------------------
