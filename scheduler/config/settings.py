@@ -1,4 +1,4 @@
-"""The user's config.toml as a typed, frozen object, and adding an account to it.
+"""The user's config.toml as a typed, frozen object, and adding or removing an account.
 
 The file is read defensively (a regular UTF-8 file of bounded size, TOML nested a few
 levels at most) and checked by meaning in `cancelwatch.scheduler.config.schema`; anything wrong is a
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -249,7 +251,7 @@ def _too_big(path: Path, size: str) -> str:
     )
 
 
-# -- adding an account --------------------------------------------------------------------
+# -- adding and removing an account --------------------------------------------------------
 
 
 def save_account(account: Account, path: Path | None = None) -> Path:
@@ -257,19 +259,35 @@ def save_account(account: Account, path: Path | None = None) -> Path:
     comments) as the user wrote it. The edited file is checked before it replaces the old
     one, under a lock, so two `login`s at once keep both accounts and nothing is lost."""
     path = path or config_path()
+    with _changing(path) as target:
+        _save_account(account, target)
+    return path
+
+
+def remove_account(name: str, path: Path | None = None) -> bool:
+    """Remove the [accounts.NAME] table, keeping the rest of the file as the user wrote it:
+    the other tables, and the comments outside that table. Whether it was there; a file
+    the edit would change elsewhere is left as it was (a ConfigError says so)."""
+    path = path or config_path()
+    with _changing(path) as target:
+        return _remove_account(name, target)
+
+
+@contextmanager
+def _changing(path: Path) -> Iterator[Path]:
+    """Hold the file's lock; yield the file to change."""
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path.with_name(f"{path.name}.lock"), mode=0o600)
     try:
         with lock.acquire(timeout=_LOCK_TIMEOUT_S):
             # The file a link points at is the one to change: replacing the link with a
             # file would cut a config kept elsewhere (a dotfiles repository) loose.
-            _save_account(account, _target_of(path))
+            yield _target_of(path)
     except Timeout:
         raise ConfigError(
             f"{path}: another cancelwatch has been changing this file for a minute; "
             "try again when it is done"
         ) from None
-    return path
 
 
 def _target_of(path: Path) -> Path:
@@ -293,10 +311,7 @@ def _save_account(account: Account, path: Path) -> None:
     text = document[0] if document else ""
     before = _config(document[1], str(path)) if document else Config(source=str(path))
     edited = _with_account(text, account)
-    try:
-        after: Config | None = _config(parse_toml(edited, path), str(path))
-    except ConfigError:
-        after = None
+    after = _reread(edited, path)
     accounts = {**before.accounts, account.name: account}
     if (
         after is None
@@ -311,24 +326,91 @@ def _save_account(account: Account, path: Path) -> None:
     write_private(path, edited.encode("utf-8"))
 
 
+def _remove_account(name: str, path: Path) -> bool:
+    document = _read_document(path)
+    if document is None:
+        return False
+    before = _config(document[1], str(path))
+    if name not in before.accounts:
+        return False
+    edited = _without_account(document[0], name)
+    after = _reread(edited, path)
+    rest = {key: value for key, value in before.accounts.items() if key != name}
+    if (
+        after is None
+        or after.accounts != rest
+        or _without_accounts(after) != _without_accounts(before)
+    ):
+        raise ConfigError(
+            f"{path}: cannot remove [accounts.{toml_key(name)}] without changing the rest of "
+            "the file, which is left as it was; delete that table by hand"
+        )
+    write_private(path, edited.encode("utf-8"))
+    return True
+
+
+def _reread(text: str, path: Path) -> Config | None:
+    """The config an edited `text` would give, or None when it would not load."""
+    try:
+        return _config(parse_toml(text, path), str(path))
+    except ConfigError:
+        return None
+
+
 def _without_accounts(cfg: Config) -> Config:
     return replace(cfg, accounts={}, set_keys=frozenset())
+
+
+def _account_header(lines: list[str], name: str) -> int | None:
+    """The line of the [accounts.NAME] header, as `login` writes it."""
+    header = re.compile(rf"\s*\[\s*accounts\s*\.\s*{re.escape(toml_key(name))}\s*\]\s*(#.*)?")
+    return next((i for i, line in enumerate(lines) if header.fullmatch(line)), None)
+
+
+def _without_account(text: str, name: str) -> str:
+    """`text` without the account's table: its header, keys and the comments among them.
+    The comments and blank lines after its last key stay, with the next table they lead to.
+    `text` itself when there is no such header (the check after it then says so)."""
+    lines = text.splitlines()
+    start = _account_header(lines, name)
+    if start is None:
+        return text
+    end = _next_header(lines, start)
+    while end > start + 1 and _blank_or_comment(lines[end - 1]):
+        end -= 1
+    del lines[start:end]
+    # One blank line where the table was, not two.
+    while (
+        start < len(lines)
+        and not lines[start].strip()
+        and (start == 0 or not lines[start - 1].strip())
+    ):
+        del lines[start]
+    kept = "\n".join(lines).rstrip()
+    return kept + "\n" if kept else ""
+
+
+def _next_header(lines: list[str], start: int) -> int:
+    """The line of the first table header after line `start`, or the end."""
+    return next(
+        (i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")),
+        len(lines),
+    )
+
+
+def _blank_or_comment(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
 
 
 def _with_account(text: str, account: Account) -> str:
     """`text` with the account's table replaced, or added at the end."""
     block = _account_block(account)
     lines = text.splitlines()
-    header = re.compile(
-        rf"\s*\[\s*accounts\s*\.\s*{re.escape(toml_key(account.name))}\s*\]\s*(#.*)?"
-    )
-    start = next((i for i, line in enumerate(lines) if header.fullmatch(line)), None)
+    start = _account_header(lines, account.name)
     if start is None:
         return (text.rstrip() + "\n\n" if text.strip() else "") + block
-    end = next(
-        (i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")),
-        len(lines),
-    )
+    end = _next_header(lines, start)
     lines[start:end] = [*block.splitlines(), ""]
     return "\n".join(lines).rstrip() + "\n"
 

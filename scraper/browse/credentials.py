@@ -56,7 +56,16 @@ class Credentials:
 class SecretStore(Protocol):
     def get(self, account: str, key: str) -> str | None: ...
     def set(self, account: str, key: str, value: str) -> None: ...
-    def delete(self, account: str, key: str) -> None: ...
+    def delete(self, account: str, key: str) -> bool:
+        """Remove one entry; whether there was one."""
+        ...
+
+
+STORED_KEYS = ("password", "totp", "session-key", "email")
+"""Every entry cancelwatch keeps in the secret store for an account."""
+_MAX_COPIES = 16
+"""A keyring may hold the same entry more than once (another tool made a second one):
+`forget_credentials` removes up to this many copies of each."""
 
 
 _NO_KEYRING = (
@@ -82,13 +91,12 @@ class KeyringStore:
     def set(self, account: str, key: str, value: str) -> None:
         self._call(keyring.set_password, _entry(account), key, value)
 
-    def delete(self, account: str, key: str) -> None:
+    def delete(self, account: str, key: str) -> bool:
         try:
             self._call(keyring.delete_password, _entry(account), key)
-        except SecretsUnavailable:
-            raise
         except keyring.errors.PasswordDeleteError:
-            pass
+            return False
+        return True
 
     @staticmethod
     def _call(fn: Any, *args: str) -> Any:
@@ -206,8 +214,16 @@ class EncryptedFileStore:
 
         self._change(put)
 
-    def delete(self, account: str, key: str) -> None:
-        self._change(lambda data: data.pop(f"{account}/{key}", None) is not None)
+    def delete(self, account: str, key: str) -> bool:
+        found = False
+
+        def pop(data: dict[str, str]) -> bool:
+            nonlocal found
+            found = data.pop(f"{account}/{key}", None) is not None
+            return found
+
+        self._change(pop)
+        return found
 
 
 # The passphrase, once taken out of the environment (see `hold_passphrase`).
@@ -243,8 +259,13 @@ def secret_store() -> SecretStore:
         return KeyringStore()
     if choice == "file":
         hold_passphrase()
-        return EncryptedFileStore(data_dir() / "secrets.enc", _held.get(PASSPHRASE_ENV, ""))
+        return EncryptedFileStore(secrets_file(), _held.get(PASSPHRASE_ENV, ""))
     raise ConfigError(f"{STORE_ENV}={choice!r}: use 'keyring' or 'file'")
+
+
+def secrets_file() -> Path:
+    """Where the opt-in encrypted file is, whether or not it is the store in use."""
+    return data_dir() / "secrets.enc"
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -301,10 +322,27 @@ def load_credentials(account: str, store: SecretStore | None = None) -> Credenti
     return Credentials(email, password, store.get(account, "totp"))
 
 
-def forget_credentials(account: str, store: SecretStore | None = None) -> None:
+def stored_keys(account: str, store: SecretStore) -> list[str]:
+    """Which of `STORED_KEYS` the store holds for `account` (their names, never a value)."""
+    return [key for key in STORED_KEYS if store.get(account, key) is not None]
+
+
+def forget_credentials(account: str, store: SecretStore | None = None) -> list[str]:
+    """Remove every entry cancelwatch keeps for `account`; the keys there were. An entry
+    already gone is no error, so a second run (after an interrupted one) finishes the job."""
     store = store or secret_store()
-    for key in ("email", "password", "totp", "session-key"):
-        store.delete(account, key)
+    return [key for key in STORED_KEYS if _delete_every_copy(store, account, key)]
+
+
+def _delete_every_copy(store: SecretStore, account: str, key: str) -> bool:
+    for copies in range(_MAX_COPIES):
+        if not store.delete(account, key):
+            return copies > 0
+    raise SecretsUnavailable(
+        f"the secret store still holds a {key!r} entry for account {account!r} after "
+        f"{_MAX_COPIES} removals; remove the entries of service {_entry(account)!r} with "
+        "your keyring's own tool (Seahorse, Keychain Access, Credential Manager)"
+    )
 
 
 # ---- the browser session -------------------------------------------------------------------
@@ -344,5 +382,10 @@ def load_session(account: str, store: SecretStore | None = None) -> dict[str, An
     return state
 
 
-def drop_session(account: str) -> None:
-    session_path(account).unlink(missing_ok=True)
+def drop_session(account: str) -> bool:
+    """Delete the saved session of `account`; whether there was one."""
+    try:
+        session_path(account).unlink()
+    except FileNotFoundError:
+        return False
+    return True
