@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
-from dataclasses import astuple
+from dataclasses import astuple, dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,16 +19,21 @@ from typing import TYPE_CHECKING
 import pytest
 from dbusmock.testcase import BusType, PrivateDBus
 
-from cancelwatch.scheduler.notify import channels as notify
+from cancelwatch.scheduler.notify import desktop as notify
+from cancelwatch.scheduler.notify.apprise_urls import apprise_channels
 from cancelwatch.scheduler.notify.channels import (
     Attempt,
     Delivery,
+    Lineup,
     Notice,
     Notifier,
     Urgency,
     default_lang,
+    deliver,
     urgency_for,
 )
+from cancelwatch.scheduler.notify.console import Console
+from cancelwatch.scheduler.notify.desktop import Desktop
 
 if TYPE_CHECKING:
     from tests.notify_helpers import ActionNotificationServer, MockedNotifications, Webhook
@@ -448,6 +453,165 @@ def test_a_desktop_repeat_replaces_the_first_where_the_platform_can(
     key: str, backend: str, expected: str | None
 ) -> None:
     assert notify.notification_identifier(key, backend) == expected
+
+
+# --- Each channel alone, and the order they are tried in ---------------------------------
+
+
+@dataclass
+class Fake:
+    """A channel that writes what it is sent into a journal shared with the others, and
+    answers `error` (or raises, leaking a secret in the message if anyone printed it)."""
+
+    name: str
+    journal: list[tuple[str, str]]
+    error: str | None = None
+    raises: bool = False
+
+    def available(self) -> str | None:
+        return self.error
+
+    def send(self, notice: Notice) -> str | None:
+        self.journal.append((self.name, notice.title))
+        if self.raises:
+            raise RuntimeError(f"failed at https://hooks.test/{SECRET}")
+        return self.error
+
+    def close(self) -> None:
+        return None
+
+
+def test_channels_are_tried_in_order_and_the_fallback_when_the_desktop_fails() -> None:
+    journal: list[tuple[str, str]] = []
+    lineup = Lineup(
+        desktop=Fake("desktop", journal, error="no bus"),
+        extras=(Fake("a", journal, raises=True), Fake("b", journal), Fake("c", journal, "no")),
+        fallback=Fake("console", journal),
+    )
+    script = Script({"b": Attempt.REPEAT})
+
+    delivery = deliver(lineup, Notice("Shipped", "body"), script, "ja")
+
+    assert journal == [
+        ("desktop", "Shipped"),
+        ("a", "Shipped"),
+        ("b", "Shipped（再送）"),
+        ("c", "Shipped"),
+        ("console", "Shipped"),
+    ]
+    # a channel that raised costs only itself, and its message (it may hold a URL) is not kept
+    assert delivery == Delivery(
+        channels=("b", "console"),
+        desktop=False,
+        errors=("desktop: no bus", "a: RuntimeError", "c: no"),
+    )
+    assert script.calls == [
+        ("begin", "desktop"), ("end", "desktop", "failed"),
+        ("begin", "a"), ("end", "a", "failed"),
+        ("begin", "b"), ("end", "b", "ok"),
+        ("begin", "c"), ("end", "c", "failed"),
+        ("begin", "console"), ("end", "console", "ok"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("desktop_error", "attempts", "tried", "went", "shown"),
+    [
+        (None, {}, ["desktop", "a"], ("desktop", "a"), True),
+        (None, {"desktop": Attempt.DONE}, ["a"], ("a",), True),  # it took it before a crash
+        ("no bus", {"console": Attempt.DONE}, ["desktop", "a"], ("a",), False),
+    ],
+    ids=["the-desktop-took-it", "the-desktop-had-it", "the-console-had-it"],
+)
+def test_the_fallback_is_spared_once_the_desktop_has_the_notice(
+    desktop_error: str | None,
+    attempts: dict[str, Attempt],
+    tried: list[str],
+    went: tuple[str, ...],
+    shown: bool,
+) -> None:
+    journal: list[tuple[str, str]] = []
+    lineup = Lineup(
+        desktop=Fake("desktop", journal, error=desktop_error),
+        extras=(Fake("a", journal),),
+        fallback=Fake("console", journal),
+    )
+    delivery = deliver(lineup, NOTICE, Script(attempts), "en")
+    assert [name for name, _ in journal] == tried
+    assert (delivery.channels, delivery.desktop) == (went, shown)
+
+
+def test_without_a_desktop_the_fallback_gets_every_notice() -> None:
+    journal: list[tuple[str, str]] = []
+    lineup = Lineup(desktop=None, extras=(), fallback=Fake("console", journal))
+    delivery = deliver(lineup, NOTICE, Script({}), "en")
+    assert journal == [("console", NOTICE.title)]
+    assert delivery == Delivery(channels=("console",), desktop=False, errors=())
+
+
+def test_a_fallback_that_cannot_show_the_notice_leaves_it_in_the_log() -> None:
+    journal: list[tuple[str, str]] = []
+    lineup = Lineup(desktop=None, extras=(), fallback=Fake("console", journal, "no console"))
+    script = Script({})
+    delivery = deliver(lineup, NOTICE, script, "en")
+    assert delivery == Delivery(channels=("log",), desktop=False, errors=())
+    assert script.calls == [("begin", "console"), ("end", "console", "ok")]
+
+
+def test_the_console_channel_alone(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="cancelwatch.scheduler.notify.console")
+    stream = io.StringIO()
+    console = Console(stream, "cancelwatch", "en")
+    assert (console.name, console.available()) == ("console", None)
+    assert console.send(NOTICE) is None
+    assert stream.getvalue().startswith("[cancelwatch] Urgent: Cancel window closes in 30 min\n")
+    stream.close()
+    assert console.send(NOTICE) == "the console refused it (ValueError)"
+
+    monkeypatch.setattr(sys, "stderr", None)  # pythonw.exe: no console at all
+    headless = Console(None, "cancelwatch", "en")
+    assert headless.available() == "no console"
+    assert headless.send(NOTICE) == "no console"
+    levels = [r.levelno for r in caplog.records if NOTICE.body in r.getMessage()]
+    assert levels == [logging.INFO, logging.WARNING, logging.WARNING]  # always in the log
+
+
+def test_an_apprise_url_alone(webhook: Webhook, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="urllib3")  # it logs each request's path
+    good, unreadable = apprise_channels(
+        [webhook.url(f"hooks/{SECRET}"), f"nosuchservice://{SECRET}@example.invalid"],
+        "cancelwatch",
+    )
+    assert (good.name, unreadable.name) == ("apprise:json", "apprise:nosuchservice")
+    assert good.available() is None
+    assert unreadable.available() == "Apprise cannot read this URL"
+    assert unreadable.send(NOTICE) == "Apprise cannot read this URL"
+    assert good.send(NOTICE) is None
+    assert webhook.titles() == [NOTICE.title]
+    assert '"POST /<redacted> HTTP/1.1" 200' in caplog.text
+    assert SECRET not in caplog.text
+
+
+def test_the_desktop_channel_alone(notification_daemon: MockedNotifications) -> None:
+    desktop = Desktop("cancelwatch", lambda url: True, "Open order")
+    try:
+        assert (desktop.name, desktop.available()) == ("desktop", None)
+        assert desktop.send(NOTICE) is None
+        desktop.close()
+        assert desktop.send(Notice("after close", "body")) is None  # connects again
+    finally:
+        desktop.close()
+    assert [c.summary for c in notification_daemon.calls()] == [NOTICE.title, "after close"]
+
+
+def test_the_desktop_channel_without_a_bus_says_why(no_user_bus: Path) -> None:
+    desktop = Desktop("cancelwatch", lambda url: True, "Open order")
+    reason = desktop.available()
+    assert reason is not None and reason.startswith("no D-Bus session bus")
+    assert desktop.send(NOTICE) == reason
 
 
 # --- Pure functions -------------------------------------------------------------------------
