@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from cancelwatch.scheduler.service import install as service
 from cancelwatch.scheduler.service.install import ServiceError, ServicePlan
+from cancelwatch.scheduler.service.systemd import systemd_quote
 from cancelwatch.scraper.browse.credentials import (
     PASSPHRASE_ENV,
     STORE_ENV,
@@ -236,7 +237,7 @@ def test_a_path_systemd_cannot_run_is_refused_up_front(
         linux_plan(executable, tmp_path)
     # systemd agrees: however it is quoted, it will not start such a program.
     unit = tmp_path / "cancelwatch.service"
-    quoted = service.systemd_quote(str(executable), dollars=False)
+    quoted = systemd_quote(str(executable), dollars=False)
     unit.write_text(f"[Service]\nExecStart={quoted} watch\n")
     assert "special characters" in verify(systemd_analyze, unit).stderr
     with pytest.raises(ServiceError, match="absolute path"):
@@ -279,13 +280,13 @@ def unquote_systemd(line: str) -> list[str]:
 @given(st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12)))
 @example([";", "\\;", "", "%%", "$$HOME", 'a "b" \\c'])
 def test_arguments_read_back_as_written(args: list[str]) -> None:
-    line = " ".join(["/usr/bin/cancelwatch", *(service.systemd_quote(arg) for arg in args)])
+    line = " ".join(["/usr/bin/cancelwatch", *(systemd_quote(arg) for arg in args)])
     assert unquote_systemd(line) == ["/usr/bin/cancelwatch", *args]
 
 
 def test_control_characters_are_refused() -> None:
     with pytest.raises(ServiceError, match="control character"):
-        service.systemd_quote("line\nbreak")
+        systemd_quote("line\nbreak")
 
 
 # --- macOS: the launchd agent --------------------------------------------------------------
@@ -602,6 +603,29 @@ def test_mac_uninstall_and_status(tmp_path: Path) -> None:
     missing = (113, "", 'Could not find service "dev.cancelwatch.watch" in domain for user')
     report = service.status(plan, run=FakeRunner({"print": missing}))
     assert report.splitlines()[0] == "cancelwatch service: not installed"
+
+
+@pytest.mark.parametrize(
+    ("make", "starts", "asks_for_the_bus"),
+    [
+        (
+            lambda home: linux_plan(Path("/opt/cw/cancelwatch"), home),
+            "whenever your user session starts",
+            True,
+        ),
+        (mac_plan, "whenever you log in", False),
+        (windows_plan, "at each logon", False),
+    ],
+    ids=["systemd", "launchd", "scheduled-task"],
+)
+def test_each_platform_says_when_the_watcher_starts(
+    tmp_path: Path, make: Callable[[Path], ServicePlan], starts: str, asks_for_the_bus: bool
+) -> None:
+    run = FakeRunner()  # a manager whose environment names no session bus
+    message = service.install(make(tmp_path), run=run)
+    assert f"It runs `cancelwatch watch` now and {starts}." in message.splitlines()
+    assert ("systemctl --user show-environment" in run.lines()) is asks_for_the_bus
+    assert ("warning: your systemd user manager" in message) is asks_for_the_bus
 
 
 def test_windows_install_uninstall_and_status(tmp_path: Path) -> None:
