@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import keyring
 import pytest
 from click.testing import CliRunner
 
+from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.cli.main import cli, run
 from cancelwatch.scheduler.config.settings import load_config
 from cancelwatch.scraper.demo import (
@@ -21,12 +22,15 @@ from cancelwatch.scraper.demo import (
 )
 from tests.test_credentials import MemoryKeyring
 
+NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # noon in Tokyo
+"""When every command here runs, and where the demo stores' orders stand: whatever today is."""
+
 
 def cancelwatch(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     """Run the command in a thread of its own, as a fresh process would: Playwright's sync
     API allows one instance per thread, and the session's shared browser holds this one."""
     with CliRunner().isolation(input=stdin) as streams, ThreadPoolExecutor(1) as pool:
-        code = pool.submit(run, cli, list(args)).result()
+        code = pool.submit(run, cli, list(args), app=App(clock=lambda: NOW)).result()
         out, err = streams[0].getvalue(), streams[1].getvalue()
     return code, out.decode(), err.decode()
 
@@ -45,7 +49,7 @@ def home(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def demo_store():
-    with DemoStore("amazon.co.jp", clock=ManualClock(datetime.now(UTC))) as store:
+    with DemoStore("amazon.co.jp", clock=ManualClock(NOW)) as store:
         yield store
         assert [r for r in store.requests if r.mutating] == []
 
@@ -69,7 +73,14 @@ def test_demo_shows_each_window_and_sends_the_first_alerts(home):
         ("yes", "open", "unknown"),  # until Amazon starts preparing the shipment
     ]
     seller = next(w for c, w, _ in windows.values() if c == "yes" and w["known"] == "rule")
-    assert 0 < seller["seconds_left"] <= 5 * 60
+    # The page gives the seller order's day, not its minute: the 5 minutes count from when
+    # the check first saw it, at NOW, the clock the command was given, as the time left is.
+    assert seller["closes_at"] == (NOW + timedelta(minutes=5)).isoformat()
+    assert seller["seconds_left"] == 5 * 60
+    # The demo store plays its orders at the same clock: the kindle book of yesterday.
+    kindle = next(o for o in summary["open_orders"] if o["window"]["known"] == "rule"
+                  and o["cancellable"] == "no")  # fmt: skip
+    assert kindle["placed_on"] == "2026-11-25"
     returns = [r for _, w, r in windows.values() if w["state"] == "closed"]
     assert all(r["state"] == "open" and r["known"] == "page" for r in returns)
     sent = sorted(a["kind"] for a in summary["alerts_sent"])

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from cancelwatch.scheduler.cli import main as cli_module
+from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.cli.main import cli, run
 from cancelwatch.scheduler.state.schema import APPLICATION_ID
 from cancelwatch.scheduler.state.store import NewAlert, State, schema_version
@@ -38,9 +39,11 @@ ANSWER_WITHIN_S = 30
 
 
 def cancelwatch(*args: str) -> tuple[int, str, str]:
-    """The command in a thread of its own (as in test_cli_check), waited for with a limit."""
+    """The command at NOW in a thread of its own (as in test_cli_check), waited for with a
+    limit."""
     with CliRunner().isolation() as streams, ThreadPoolExecutor(1) as pool:
-        code = pool.submit(run, cli, list(args)).result(timeout=ANSWER_WITHIN_S)
+        app = App(clock=lambda: NOW)
+        code = pool.submit(run, cli, list(args), app=app).result(timeout=ANSWER_WITHIN_S)
         out, err = streams[0].getvalue(), streams[1].getvalue()
     return code, out.decode(), err.decode()
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 
-from cancelwatch.scheduler.cli import watch as cli_watch
+from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.cli.main import cli, run
 from cancelwatch.scheduler.state.store import State
 from tests.pages import JP, parse_file
@@ -19,8 +19,9 @@ PREORDER = "503-2094418-6637205"  # on order-list-2026.html: release 2027-01-15,
 
 
 def cancelwatch(*args: str) -> tuple[int, str, str]:
+    """The command at NOW, whatever today is: a deadline set for 2026-12-20 stays ahead."""
     with CliRunner().isolation() as streams:
-        code = run(cli, list(args))
+        code = run(cli, list(args), app=App(clock=lambda: NOW))
         out, err = streams[0].getvalue(), streams[1].getvalue()
     return code, out.decode(), err.decode()
 
@@ -28,8 +29,6 @@ def cancelwatch(*args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path))
-    # The commands run at NOW, whatever today is: a deadline set for 2026-12-20 stays ahead.
-    monkeypatch.setattr(cli_watch, "clock", lambda: NOW)
     page = parse_file(JP / "order-list-2026.html")
     with State.open(tmp_path / "state.db") as state:
         state.record_check("main", "amazon.co.jp", page.orders, {}, now=NOW, alerts=[])

@@ -24,18 +24,26 @@ from cancelwatch.scheduler.watch.check import Target, read_orders
 from cancelwatch.scheduler.watch.monitor import WatchedCheck
 from cancelwatch.scraper.browse import credentials as cr
 from cancelwatch.scraper.browse.crawl import CrawlOptions
-from cancelwatch.scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore
+from cancelwatch.scraper.demo import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    DemoStore,
+    ManualClock,
+)
 from cancelwatch.scraper.demo.account import DemoAccount
 
 pytest_plugins = ("dbusmock.pytest_fixtures", "tests.notify_helpers")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = cr.Credentials(DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET)
+START = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # noon in Tokyo
 
 
 @pytest.fixture
 def store():
-    with DemoStore("amazon.co.jp") as running:
+    """The demo store at START, a moment that stands still: the check is told the same."""
+    with DemoStore("amazon.co.jp", clock=ManualClock(START)) as running:
         yield running
         assert [r for r in running.requests if r.mutating] == []
 
@@ -81,11 +89,10 @@ def test_a_check_sends_the_expected_notifications_once(
     target = Target("demo", "amazon.co.jp", store.base_url, lambda: DEMO, None)
     with State.open(tmp_path / "state.db") as state, Notifier(lang="en") as notifier:
         check = WatchedCheck(
-            "demo", "amazon.co.jp", store.base_url, Config(), state, notifier, "en"
+            "demo", "amazon.co.jp", store.base_url, Config(), state, notifier, "en", store.clock.now
         )
-        first = check.run(
-            lambda: read_orders(target, browser, options=CrawlOptions(delay_seconds=0))
-        )
+        fast = CrawlOptions(delay_seconds=0)
+        first = check.run(lambda: read_orders(target, browser, options=fast, today=START.date()))
         calls = notification_daemon.calls()
         seller = store.scenario.by_case("seller_window")
         pending = store.scenario.by_case("cancellable_soon")
@@ -105,9 +112,7 @@ def test_a_check_sends_the_expected_notifications_once(
         assert all(list(c.buttons.values()) == ["Open order"] for c in calls)
         assert {c.summary: c.urgency for c in calls}[reminder.title] == 2
         assert len(first.dispatched.sent) == 2
-        second = check.run(
-            lambda: read_orders(target, browser, options=CrawlOptions(delay_seconds=0))
-        )
+        second = check.run(lambda: read_orders(target, browser, options=fast, today=START.date()))
         assert second.dispatched.sent == []
         assert len(notification_daemon.calls()) == 2
 

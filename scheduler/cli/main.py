@@ -5,36 +5,37 @@ Errors become a message and an exit code here and nowhere else.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import click
 
-from cancelwatch.scheduler.cli import page_report as report
+from cancelwatch.scheduler.cli import account as cli_account
+from cancelwatch.scheduler.cli import check as cli_check
+from cancelwatch.scheduler.cli import demo as cli_demo
+from cancelwatch.scheduler.cli import pages as cli_pages
+from cancelwatch.scheduler.cli import service as cli_service
 from cancelwatch.scheduler.cli import setup as cli_setup
 from cancelwatch.scheduler.cli import watch as cli_watch
+from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.state.store import DB_NAME
 from cancelwatch.scraper.browse.credentials import hold_passphrase
 from cancelwatch.scraper.errors import CancelwatchError
 from cancelwatch.scraper.paths import data_dir
-from cancelwatch.scraper.read.inputs import PageText, read_page
-from cancelwatch.scraper.read.markup import MatchLog, marketplaces, stray_overrides
-from cancelwatch.scraper.read.parse import PageSelectorFailure, parse_page
 
-EXIT_OK, EXIT_ATTENTION, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_USAGE = 0, 2
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log lines on stderr (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.version_option(package_name="cancelwatch")
-def cli(verbose: int, quiet: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Watch your Amazon orders and hear before a cancel window closes."""
+    app = ctx.ensure_object(App)
+    app.verbosity = -1 if quiet else verbose
     level = (
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     )
@@ -43,74 +44,16 @@ def cli(verbose: int, quiet: bool) -> None:
     )
 
 
-_marketplace_option = click.option(
-    "--marketplace",
-    "-m",
-    type=click.Choice(marketplaces()),
-    help="The site the page is from; detected from the page when not given.",
-)
-
-
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@_marketplace_option
-@click.option(
-    "--json", "as_json", is_flag=True, help="One JSON object per page (an array for several)."
-)
-def parse(files: tuple[Path, ...], marketplace: str | None, as_json: bool) -> None:
-    """Read saved Amazon pages (order list, details, tracking, sign-in…). Touches no network."""
-    pages = [(path, read_page(path)) for path in files]
-    results = [_parse_one(path, page, marketplace) for path, page in pages]
-    if as_json:
-        payload: Any = results if len(results) > 1 else results[0]
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-    else:
-        for result in results:
-            report.print_page(result)
-    if any(r.get("error") for r in results):
-        sys.exit(EXIT_ATTENTION)
-
-
-def _parse_one(path: Path, page: PageText, marketplace: str | None) -> dict[str, Any]:
-    try:
-        return report.page_json(
-            str(path), parse_page(page.text, marketplace, warnings=page.warnings)
-        )
-    except PageSelectorFailure as failure:
-        result = report.page_json(str(path), failure.page)
-        result["error"] = str(failure)
-        result["failed_fields"] = failure.fields
-        return result
-
-
-@cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@_marketplace_option
-@click.option("--json", "as_json", is_flag=True, help="The field report as JSON.")
-def doctor(file: Path, marketplace: str | None, as_json: bool) -> None:
-    """Show, for each field, which selector fallback matched on FILE (exit 1 if a
-    required field found nothing)."""
-    saved = read_page(file)
-    # The report shows fields, not warnings: how the file was read goes to stderr.
-    for warning in (*saved.warnings, *stray_overrides()):
-        click.echo(f"cancelwatch: warning: {warning}", err=True)
-    log = MatchLog()
-    failure: PageSelectorFailure | None = None
-    try:
-        page = parse_page(saved.text, marketplace, log)
-    except PageSelectorFailure as exc:
-        failure, page = exc, exc.page
-    rows = report.doctor_rows(page.marketplace, log)
-    if as_json:
-        click.echo(
-            json.dumps(
-                report.doctor_json(str(file), page, rows, failure), ensure_ascii=False, indent=2
-            )
-        )
-    else:
-        report.print_doctor(str(file), page, rows, failure)
-    if failure is not None or any(r.required and r.missed for r in rows):
-        sys.exit(EXIT_ATTENTION)
+for _command in (
+    *cli_pages.COMMANDS,
+    *cli_demo.COMMANDS,
+    *cli_check.COMMANDS,
+    *cli_watch.COMMANDS,
+    *cli_setup.COMMANDS,
+    *cli_service.COMMANDS,
+    *cli_account.COMMANDS,
+):
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -121,13 +64,11 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(run(cli, argv))
 
 
-for _command in (*cli_watch.COMMANDS, *cli_setup.COMMANDS):
-    cli.add_command(_command)
-
-
-def run(command: Callable[..., Any], argv: list[str] | None) -> int:
+def run(command: click.Command, argv: list[str] | None, *, app: App | None = None) -> int:
+    """Run `command` with `argv`; the exit code. `app` is what the command gets from the
+    context: a test hands in its own (its clock), one per run; by default a fresh one."""
     try:
-        command.main(args=argv, prog_name="cancelwatch", standalone_mode=False)  # type: ignore[attr-defined]
+        command.main(args=argv, prog_name="cancelwatch", standalone_mode=False, obj=app or App())
     except CancelwatchError as exc:
         click.echo(f"cancelwatch: error: {exc}", err=True)
         return exc.exit_code
@@ -148,10 +89,6 @@ def run(command: Callable[..., Any], argv: list[str] | None) -> int:
     return EXIT_OK
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _database_problem(exc: sqlite3.DatabaseError) -> str:
     where = f"the state database {data_dir() / DB_NAME}"
     said = str(exc)
@@ -163,3 +100,7 @@ def _database_problem(exc: sqlite3.DatabaseError) -> str:
     if isinstance(exc, sqlite3.OperationalError) and ("full" in said or "disk I/O" in said):
         return f"cannot write {where} ({said}): free some disk space, then try again"
     return f"cannot use {where} ({said}); if it is damaged, move it aside to start afresh"
+
+
+if __name__ == "__main__":
+    main()  # last: what `main` calls must be defined by now

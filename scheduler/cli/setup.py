@@ -1,45 +1,46 @@
-"""Commands that set cancelwatch up: login, config, service, demo-store."""
+"""Commands that set cancelwatch up: login, config."""
 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import time, timedelta
 from typing import Any
 
 import click
 
+from cancelwatch.scheduler.cli.context import (
+    App,
+    account_option,
+    headed_option,
+    json_option,
+    marketplace_option,
+    pass_app,
+)
 from cancelwatch.scheduler.config.schema import format_duration
 from cancelwatch.scheduler.config.settings import (
     Account,
     Config,
     config_path,
-    load_config,
     save_account,
     validate_account,
 )
-from cancelwatch.scheduler.service import install as svc
 from cancelwatch.scheduler.watch.accounts import sign_in_account, validate_totp_secret
 from cancelwatch.scraper.browse.credentials import Credentials
-from cancelwatch.scraper.read.markup import marketplaces
 
 
 @click.command()
-@click.option("--account", "-a", default="default", show_default=True)
-@click.option(
-    "--marketplace",
-    "-m",
-    type=click.Choice(marketplaces()),
-    default=None,
-    help="The site (default: the account's, or amazon.co.jp for a new one).",
-)
+@account_option("The name to save the account under.", default="default")
+@marketplace_option("The site (default: the account's, or amazon.co.jp for a new one).")
 @click.option("--base-url", help="Sign in elsewhere than the marketplace's site (the demo store).")
-@click.option("--headed", is_flag=True, help="Sign in in a visible browser (CAPTCHA, no TOTP).")
-def login(account: str, marketplace: str | None, base_url: str | None, headed: bool) -> None:
+@headed_option("Sign in in a visible browser (CAPTCHA, no TOTP).")
+@pass_app
+def login(
+    app: App, account: str, marketplace: str | None, base_url: str | None, headed: bool
+) -> None:
     """Store email, password and TOTP secret in the OS keyring, then sign in once."""
-    cfg = load_config()
+    cfg = app.config
     known = cfg.accounts.get(account)
     acc = Account(
         name=account,
@@ -48,7 +49,7 @@ def login(account: str, marketplace: str | None, base_url: str | None, headed: b
     )
     validate_account(acc)  # a bad name or address is refused before any secret is asked for
     creds = _prompt_credentials()
-    signed = sign_in_account(acc, cfg, creds, headed=headed)
+    signed = sign_in_account(acc, cfg, creds, clock=app.clock, headed=headed)
     path = save_account(acc)
     click.echo(
         f"signed in to {acc.marketplace} as {creds.email}; account {acc.name!r} saved in {path}"
@@ -71,26 +72,30 @@ def _prompt_credentials() -> Credentials:
 
 
 @click.command("config")
-@click.option("--json", "as_json", is_flag=True)
-def show_config(as_json: bool) -> None:
+@json_option()
+@pass_app
+def show_config(app: App) -> None:
     """The effective configuration, and where each value came from."""
-    cfg = load_config()
+    cfg = app.config
     rows = list(_config_rows(cfg))
-    if as_json:
-        payload = {
-            "file": str(config_path()),
-            "exists": cfg.source is not None,
-            "values": [{"key": k, "value": v, "from": src} for k, v, src in rows],
-        }
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    state = "" if cfg.source else " (does not exist: all defaults)"
-    click.echo(f"# {config_path()}{state}")
-    for key, value, source in rows:
-        click.echo(f"{key} = {json.dumps(value, ensure_ascii=False)}  # {source}")
+    payload = {
+        "file": str(config_path()),
+        "exists": cfg.source is not None,
+        "values": [{"key": k, "value": v, "from": src} for k, v, src in rows],
+    }
+    app.emit(payload, _print_config)
 
 
-def _config_rows(cfg: Config) -> Any:
+def _print_config(payload: dict[str, Any]) -> None:
+    state = "" if payload["exists"] else " (does not exist: all defaults)"
+    click.echo(f"# {payload['file']}{state}")
+    for row in payload["values"]:
+        click.echo(
+            f"{row['key']} = {json.dumps(row['value'], ensure_ascii=False)}  # {row['from']}"
+        )
+
+
+def _config_rows(cfg: Config) -> Iterator[tuple[str, Any, str]]:
     for name, account in cfg.accounts.items():
         for key in ("marketplace", "base_url"):
             yield f"accounts.{name}.{key}", getattr(account, key), cfg.source or "default"
@@ -138,45 +143,4 @@ def _hidden(url: str) -> str:
     return f"{scheme}://(hidden)" if sep else "(hidden)"
 
 
-@click.group()
-def service() -> None:
-    """Run `cancelwatch watch` in the background: a systemd user unit (Linux), a launchd
-    agent (macOS) or a scheduled task (Windows)."""
-
-
-@service.command()
-@click.option("--dry-run", is_flag=True, help="Show the file and the commands only.")
-def install(dry_run: bool) -> None:
-    """Write the service file and start the watcher at each login."""
-    plan = svc.current_plan()
-    click.echo(svc.preview(plan) if dry_run else svc.install(plan))
-
-
-@service.command()
-def uninstall() -> None:
-    """Stop the watcher and remove the service file."""
-    click.echo(svc.uninstall(svc.current_plan()))
-
-
-@service.command("status")
-def service_status() -> None:
-    """Whether the background watcher is installed and running."""
-    click.echo(svc.status(svc.current_plan()))
-
-
-@click.command(
-    "demo-store",
-    context_settings={"ignore_unknown_options": True, "help_option_names": []},
-    add_help_option=False,
-)
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def demo_store(args: tuple[str, ...]) -> None:
-    """Run the embedded demo store on its own (--help for its options)."""
-    from cancelwatch.scraper.demo.cli import main as store_main  # noqa: PLC0415  (not for the watcher)
-
-    code = store_main(list(args))
-    if code:
-        sys.exit(code)
-
-
-COMMANDS = (login, show_config, service, demo_store)
+COMMANDS = (login, show_config)

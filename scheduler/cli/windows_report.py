@@ -3,7 +3,7 @@ alerts sent and due, in a table or as JSON."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -191,7 +191,3 @@ def print_advice(order: dict[str, Any]) -> None:
         _console.print(f"{i}. {step}")
     for hint in order["advice"]["hints"]:
         _console.print(f"  [dim]{hint}[/dim]")
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

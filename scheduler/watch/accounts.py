@@ -1,14 +1,12 @@
-"""A configured account: its target (site, credentials, session store) and its check."""
+"""A configured account: its target (site, credentials, session store), its check and its
+sign-in, each at the time the given clock tells."""
 
 from __future__ import annotations
 
 import binascii
-import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import date
-from pathlib import Path
+from datetime import date, datetime
 
 import pyotp
 
@@ -29,6 +27,8 @@ from cancelwatch.scraper.browse.credentials import (
 from cancelwatch.scraper.browse.login import rejected_marker
 from cancelwatch.scraper.errors import ConfigError
 from cancelwatch.scraper.read.markup import load_selectors
+
+Clock = Callable[[], datetime]
 
 
 def target_for(account: Account, credentials: Callable[[], Credentials] | None = None) -> Target:
@@ -51,19 +51,26 @@ def notifier_for(cfg: Config) -> Notifier:
     return Notifier(desktop=cfg.notify.desktop, apprise_urls=cfg.notify.apprise, lang=language(cfg))
 
 
+def local_today(clock: Clock) -> date:
+    """The day it is here at the clock's instant, as `date.today()` tells it on the wall
+    clock: the day the crawl counts its look-back from."""
+    return clock().astimezone().date()
+
+
 def check_account(
     account: Account,
     cfg: Config,
     state: State,
     notifier: Notifier,
     *,
+    clock: Clock,
     headed: bool = False,
     progress: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
 ) -> Outcome:
     """One watched check of a configured account: read, assess, record, alert."""
     target = target_for(account)
-    today = date.today()
+    today = local_today(clock)
 
     def read() -> CrawlResult:
         with open_browser(
@@ -81,63 +88,20 @@ def check_account(
             )
 
     check = WatchedCheck(
-        account.name, account.marketplace, target.base_url, cfg, state, notifier, language(cfg)
+        account.name,
+        account.marketplace,
+        target.base_url,
+        cfg,
+        state,
+        notifier,
+        language(cfg),
+        clock,
     )
     return check.run(read)
 
 
-def run_demo(
-    marketplace: str,
-    cfg: Config,
-    notifier: Notifier,
-    *,
-    headed: bool = False,
-    progress: Callable[[str], None] | None = None,
-) -> Outcome:
-    """The whole watched check against the embedded demo store, signed in with the public
-    demo account (OTP included), with a throw-away database: every run shows the demo's
-    first alerts."""
-    # Imported here: the background watcher never needs the demo store's 15 MB.
-    from cancelwatch.scraper.demo import (  # noqa: PLC0415
-        DEMO_EMAIL,
-        DEMO_PASSWORD,
-        DEMO_TOTP_SECRET,
-        DemoStore,
-    )
-
-    with (
-        DemoStore(marketplace) as store,
-        tempfile.TemporaryDirectory(prefix="cancelwatch-demo-") as tmp,
-        State.open(Path(tmp) / "state.db") as state,
-    ):
-        if progress is not None:
-            progress(f"demo store for {marketplace} at {store.base_url}")
-        target = Target(
-            account="demo",
-            marketplace=marketplace,
-            base_url=store.base_url,
-            credentials=lambda: Credentials(DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET),
-            store=None,
-        )
-
-        def read() -> CrawlResult:
-            with open_browser(cfg.browser.executable, headed=headed) as browser:
-                return read_orders(
-                    target,
-                    browser,
-                    options=replace(cfg.crawl, delay_seconds=0.2),
-                    headed=headed,
-                    progress=progress,
-                )
-
-        check = WatchedCheck(
-            "demo", marketplace, store.base_url, cfg, state, notifier, language(cfg)
-        )
-        return check.run(read)
-
-
 def sign_in_account(
-    account: Account, cfg: Config, creds: Credentials, *, headed: bool = False
+    account: Account, cfg: Config, creds: Credentials, *, clock: Clock, headed: bool = False
 ) -> CrawlResult:
     """Store the credentials, forget any old session and rejection, sign in, read one page."""
     store = secret_store()
@@ -156,7 +120,9 @@ def sign_in_account(
     with open_browser(
         cfg.browser.executable, headed=headed, block_resources=cfg.browser.block_resources
     ) as browser:
-        return read_orders(target, browser, options=one_page, headed=headed)
+        return read_orders(
+            target, browser, options=one_page, headed=headed, today=local_today(clock)
+        )
 
 
 def validate_totp_secret(secret: str) -> None:

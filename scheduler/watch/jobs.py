@@ -38,7 +38,7 @@ def build(
     lang: Lang,
     run_check: CheckRunner,
     *,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], datetime],
 ) -> BlockingScheduler:
     scheduler = BlockingScheduler(
         timezone=UTC,
@@ -47,14 +47,16 @@ def build(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         executors={"default": ThreadPoolExecutor(max_workers=2)},
     )
-    now = clock()
+    # APScheduler sleeps until its jobs' times on the wall clock, whatever `clock` says:
+    # "at once" is said in its time. `clock` is the time what is due is decided by.
+    at_once = datetime.now(UTC)
     for account in cfg.accounts.values():
         scheduler.add_job(
             _guarded(partial(run_check, account)),
             "interval",
             minutes=cfg.watch.interval_minutes,
             jitter=cfg.watch.jitter_seconds,
-            next_run_time=now,
+            next_run_time=at_once,
             id=f"check:{account.name}",
             name=f"check {account.name}",
         )
@@ -66,7 +68,7 @@ def build(
         _guarded(tick),
         "interval",
         seconds=cfg.watch.dispatch_seconds,
-        next_run_time=now,
+        next_run_time=at_once,
         id="dispatch",
         name="send due alerts",
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urljoin
 
 from cancelwatch.scheduler.config.settings import Config
@@ -70,7 +70,7 @@ class WatchedCheck:
     state: State
     notifier: Notifier
     lang: Lang
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    clock: Callable[[], datetime]
 
     def run(self, read: Reader) -> Outcome:
         started = self.clock()
