@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from cancelwatch.scheduler.cli.main import cli, run
 from cancelwatch.scheduler.config import schema
@@ -36,9 +37,10 @@ from cancelwatch.scraper.browse.crawl import CrawlOptions
 from cancelwatch.scraper.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES_OF_THE_FILE = [schema.AccountTable, schema.BrowserTable, schema.CrawlTable,
-                      schema.WatchTable, schema.AlertsTable, schema.QuietTable,
-                      schema.NotifyTable, schema.RulesTable]  # fmt: skip
+TABLES_OF_THE_FILE: list[type[BaseModel]] = [
+    schema.AccountTable, schema.BrowserTable, schema.CrawlTable, schema.WatchTable,
+    schema.AlertsTable, schema.QuietTable, schema.NotifyTable, schema.RulesTable,
+]  # fmt: skip
 
 
 def _write(tmp_path: Path, text: str) -> Path:

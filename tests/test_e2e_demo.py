@@ -7,15 +7,16 @@ read-only guard held."""
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
 
 from cancelwatch.scheduler.watch.check import Target, read_orders
-from cancelwatch.scraper.browse.browser import guard_of, new_context
+from cancelwatch.scraper.browse.browser import new_context
 from cancelwatch.scraper.browse.crawl import CrawlOptions
 from cancelwatch.scraper.browse.credentials import Credentials, load_session
+from cancelwatch.scraper.browse.guard import guard_of
 from cancelwatch.scraper.browse.login import rejected_marker
 from cancelwatch.scraper.demo import (
     DEMO_EMAIL,
@@ -45,8 +46,8 @@ class MemoryStore:
     def set(self, account: str, key: str, value: str) -> None:
         self.values[(account, key)] = value
 
-    def delete(self, account: str, key: str) -> None:
-        self.values.pop((account, key), None)
+    def delete(self, account: str, key: str) -> bool:
+        return self.values.pop((account, key), None) is not None
 
 
 def _demo_credentials() -> Credentials:
@@ -59,7 +60,7 @@ def _home(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def make_store() -> Iterator:
+def make_store() -> Iterator[Callable[..., DemoStore]]:
     stores: list[DemoStore] = []
 
     def make(marketplace: str = "amazon.co.jp", **kwargs) -> DemoStore:
