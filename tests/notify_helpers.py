@@ -196,7 +196,7 @@ class _Notifications(ServiceInterface):
         return nid
 
     @dbus_method()
-    def CloseNotification(self, nid: UInt):  # type: ignore[no-untyped-def]  # no "-> None": not a D-Bus type
+    def CloseNotification(self, nid: UInt):  # no "-> None": not a D-Bus type
         self.NotificationClosed(nid, 3)
 
     @dbus_signal()
@@ -238,7 +238,7 @@ class ActionNotificationServer:
     async def _stop(self) -> None:
         if self._bus is not None:
             self._bus.disconnect()
-            await self._bus.wait_for_disconnect()  # type: ignore[no-untyped-call]
+            await self._bus.wait_for_disconnect()
 
     @property
     def calls(self) -> list[NotifyCall]:

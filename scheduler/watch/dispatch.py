@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 from filelock import FileLock, Timeout
 
 from cancelwatch.scheduler.config.settings import QuietHours
-from cancelwatch.scheduler.notify.channels import Attempt, Notice, Notifier
+from cancelwatch.scheduler.notify.channels import Attempt, Delivery, Notice, Progress
 from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scheduler.state.store import AlertRow, DeliveryRow, NewAlert, State
 from cancelwatch.scheduler.watch import alerts as al
@@ -64,9 +65,16 @@ class Dispatched:
     """Reminders whose window closed before they could be sent."""
 
 
+class Sender(Protocol):
+    """What the dispatcher needs of the notifier: send one notice, saying per channel how
+    far it got (the Notifier; a test's recorder)."""
+
+    def send(self, notice: Notice, progress: Progress | None = None) -> Delivery: ...
+
+
 def dispatch(
     state: State,
-    notifier: Notifier,
+    notifier: Sender,
     now: datetime,
     *,
     quiet: QuietHours | None = None,
@@ -90,7 +98,7 @@ def dispatch(
 @dataclass
 class _Run:
     state: State
-    notifier: Notifier
+    notifier: Sender
     now: datetime
     at: Callable[[], datetime]
     quiet: QuietHours | None
