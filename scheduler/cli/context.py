@@ -36,8 +36,9 @@ def wall_clock() -> datetime:
 
 @dataclass
 class App:
-    """One command's run: built by `run` (or by the group when a test leaves it out), one
-    per run, so the config and the database are never those of an earlier run."""
+    """One command's run. `run` builds one per run (the group does when `cli` is invoked
+    without one), so the config and the database are never those of an earlier run; a
+    test hands in its own to set the clock."""
 
     clock: Clock = wall_clock
     as_json: bool = False
