@@ -246,6 +246,10 @@ TOO_DEEP = "x = " + "[" * 50_000 + "]" * 50_000 + "\n"
         ),
         ("[accounts.x]\nbase_url = 'file:///etc/passwd'\n", "[accounts.x] base_url:", "http://"),
         ('[accounts."a\\u0007b"]\n', "accounts:", "account name (1 to 64 characters"),
+        # An account name is also a file name (sessions/NAME.session): never a path.
+        ('[accounts."../../x"]\n', "accounts:", "account name that can name a file"),
+        ('[accounts."a/b"]\n', "accounts:", "account name that can name a file"),
+        ('[accounts.".hidden"]\n', "accounts:", "not starting with a dot"),
         ("[browser]\nexecutable = ''\n", "[browser] executable:", "path of a Chromium"),
         (
             "[rules]\nseller_window = { 'amazon.de' = '5m' }\n",
@@ -509,9 +513,9 @@ def test_save_account_keeps_the_rest_of_the_file(tmp_path):
 
 def test_save_account_quotes_a_name_toml_cannot_write_bare(tmp_path):
     path = tmp_path / "config.toml"
-    for name in ("妻", "my account", 'say "hi"'):
+    for name in ("妻", "my account", "it's", "a.b"):
         save_account(Account(name, "amazon.com"), path)
-    assert set(load_config(path).accounts) == {"妻", "my account", 'say "hi"'}
+    assert set(load_config(path).accounts) == {"妻", "my account", "it's", "a.b"}
 
 
 @pytest.mark.parametrize(
@@ -538,6 +542,8 @@ def test_an_account_is_checked_before_anything_is_written(tmp_path):
         validate_account(Account("main", "amazon.com", "ftp://127.0.0.1"), path)
     with pytest.raises(ConfigError, match="expected an account name"):
         validate_account(Account(" main"), path)
+    with pytest.raises(ConfigError, match="can name a file"):
+        validate_account(Account("../../elsewhere"), path)
     assert not path.exists()
 
 

@@ -20,6 +20,7 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
 from cancelwatch.scraper.browse import credentials as cr
+from cancelwatch.scraper.browse.login import rejected_marker
 from cancelwatch.scraper.errors import ConfigError
 
 PASSWORD = "correct horse battery staple"
@@ -312,3 +313,13 @@ def test_no_process_a_command_starts_sees_the_passphrase(tmp_path):
     assert first == "True"
     assert f"{cr.STORE_ENV}=file" in child_env and f"CANCELWATCH_HOME={tmp_path}" in child_env
     assert cr.PASSPHRASE_ENV not in child_env and PASSPHRASE not in child_env
+
+
+@pytest.mark.parametrize("name", ["../outside", "a/b", "a\\b", "..", ".", "", ".hidden"])
+def test_an_account_name_never_reaches_outside_the_sessions_folder(name, tmp_path, monkeypatch):
+    monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path))
+    with pytest.raises(ConfigError, match="cannot name a file"):
+        cr.session_path(name)
+    with pytest.raises(ConfigError, match="cannot name a file"):
+        rejected_marker(name)
+    assert cr.session_path("main-2") == tmp_path / "sessions" / "main-2.session"

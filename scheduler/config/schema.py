@@ -161,8 +161,19 @@ def _marketplace(value: str) -> str:
     return value
 
 
+_NOT_IN_FILE_NAMES = frozenset('/\\:*?"<>|')
+
+
 def _account_name(value: str) -> str:
-    return _text(value, what="an account name", longest=64)
+    """An account name also names its files (sessions/NAME.session): one file name on
+    every platform, so a name can never point outside that folder."""
+    name = _text(value, what="an account name", longest=64)
+    if name.startswith(".") or _NOT_IN_FILE_NAMES.intersection(name):
+        raise ValueError(
+            "expected an account name that can name a file: letters, digits, - and _, "
+            f'not starting with a dot, none of / \\ : * ? " < > |, got {shown(value)}'
+        )
+    return name
 
 
 def _offset_key(value: str) -> str:

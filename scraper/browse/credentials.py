@@ -348,8 +348,18 @@ def _delete_every_copy(store: SecretStore, account: str, key: str) -> bool:
 # ---- the browser session -------------------------------------------------------------------
 
 
+def account_file(account: str, suffix: str) -> Path:
+    """The file `sessions/<account><suffix>`. An account name is one file name: config
+    checks it, and this refuses any other, so no name reaches outside sessions/."""
+    if not account or account != Path(account).name or account.startswith(".") or "\\" in account:
+        raise ConfigError(
+            f"account name {account!r} cannot name a file: use letters, digits, - and _"
+        )
+    return data_dir() / "sessions" / f"{account}{suffix}"
+
+
 def session_path(account: str) -> Path:
-    return data_dir() / "sessions" / f"{account}.session"
+    return account_file(account, ".session")
 
 
 def save_session(account: str, state: dict[str, Any], store: SecretStore | None = None) -> Path:

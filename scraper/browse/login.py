@@ -16,10 +16,9 @@ import pyotp
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
-from cancelwatch.scraper.browse.credentials import Credentials, write_private
+from cancelwatch.scraper.browse.credentials import Credentials, account_file, write_private
 from cancelwatch.scraper.browse.guard import wait_parsed
 from cancelwatch.scraper.errors import AmazonUnavailable, SignInNeeded
-from cancelwatch.scraper.paths import data_dir
 from cancelwatch.scraper.read.model import PageKind, ParsedPage
 from cancelwatch.scraper.read.parse import PageSelectorFailure, parse_page
 
@@ -37,7 +36,7 @@ HUMAN_WAIT_MS = 10 * 60 * 1000
 
 def rejected_marker(account: str) -> Path:
     """Present while the stored password is known to be wrong; `login` removes it."""
-    return data_dir() / "sessions" / f"{account}.password-rejected"
+    return account_file(account, ".password-rejected")
 
 
 @dataclass
