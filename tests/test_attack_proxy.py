@@ -12,7 +12,6 @@ import http.client
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -27,7 +26,7 @@ from cancelwatch.scraper.demo import (
 )
 from cancelwatch.scraper.demo.routes import LIST_PATHS
 from tests.hostile_site import is_mutating
-from tests.test_cli_check import cancelwatch, home  # noqa: F401 (a fixture)
+from tests.test_cli_check import NOW, cancelwatch, home  # noqa: F401 (a fixture)
 
 _FIRST_CANCEL = (
     "(document.querySelector('a[href*=\"cancel-items\"]') || {}).href"
@@ -123,7 +122,7 @@ class AttackingProxy:
 
 @pytest.fixture(scope="module")
 def proxied_store() -> Iterator[tuple[DemoStore, AttackingProxy]]:
-    with DemoStore("amazon.co.jp", clock=ManualClock(datetime.now(UTC))) as store:
+    with DemoStore("amazon.co.jp", clock=ManualClock(NOW)) as store:
         proxy = AttackingProxy(store.base_url)
         thread = threading.Thread(target=proxy.server.serve_forever, daemon=True)
         thread.start()
