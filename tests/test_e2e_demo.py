@@ -15,7 +15,12 @@ import pytest
 from cancelwatch.scheduler.watch.check import Target, read_orders
 from cancelwatch.scraper.browse.browser import new_context
 from cancelwatch.scraper.browse.crawl import CrawlOptions
-from cancelwatch.scraper.browse.credentials import Credentials, load_session
+from cancelwatch.scraper.browse.credentials import (
+    Credentials,
+    drop_session,
+    load_session,
+    session_path,
+)
 from cancelwatch.scraper.browse.guard import guard_of
 from cancelwatch.scraper.browse.login import rejected_marker
 from cancelwatch.scraper.demo import (
@@ -156,6 +161,26 @@ def test_second_check_reuses_the_session(make_store, browser):
     assert not second.signed_in
     assert _sign_in_posts(store) == posts
     assert len(second.orders) == len(store.scenario.orders)
+
+
+def test_a_logout_while_a_check_reads_is_not_undone_when_it_ends(make_store, browser):
+    store = make_store()
+    secrets = MemoryStore()
+    _read(store, browser, secrets)
+    assert session_path("demo").exists()
+    # `cancelwatch logout` runs while the second check is paging: it deletes the session.
+    second = _read(store, browser, secrets, progress=lambda _: drop_session("demo"))
+    assert len(second.orders) == len(store.scenario.orders)
+    assert not session_path("demo").exists()
+    assert load_session("demo", secrets) is None
+
+
+def test_a_first_sign_in_keeps_its_session(make_store, browser):
+    store = make_store()
+    secrets = MemoryStore()
+    assert not session_path("demo").exists()
+    assert _read(store, browser, secrets).signed_in
+    assert load_session("demo", secrets) is not None
 
 
 def test_expired_session_signs_in_again(make_store, browser):

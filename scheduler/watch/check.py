@@ -19,6 +19,7 @@ from cancelwatch.scraper.browse.credentials import (
     SecretStore,
     load_session,
     save_session,
+    session_path,
 )
 from cancelwatch.scraper.browse.login import SignIn
 from cancelwatch.scraper.read.markup import load_selectors
@@ -53,6 +54,16 @@ def open_browser(
         ) as browser,
     ):
         yield browser
+
+
+def session_wanted(account: str, *, loaded: bool) -> bool:
+    """Whether the session is still to be kept when a check ends. A session the check
+    started with and that is gone now was ended by `cancelwatch logout` while the check
+    ran: saving it again would undo the logout (and, after `--forget`, make a new key)."""
+    if loaded and not session_path(account).exists():
+        log.info("account %s signed out during the check: its session is not kept", account)
+        return False
+    return True
 
 
 def read_orders(
@@ -91,7 +102,7 @@ def read_orders(
             stop=stop,
         )
         result = crawl.run()
-        if target.store is not None:
+        if target.store is not None and session_wanted(target.account, loaded=state is not None):
             save_session(target.account, dict(context.storage_state()), target.store)
         return result
     finally:
