@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -53,7 +54,6 @@ T0 = datetime(2025, 3, 1, 0, 0, tzinfo=UTC)
 ACCOUNT = "me"
 MARKET = "amazon.co.jp"
 TABLES = {
-    "accounts",
     "checks",
     "orders",
     "snapshots",
@@ -226,12 +226,25 @@ def test_a_new_file_and_a_blank_database_start_without_a_warning(
     assert [r for r in caplog.records if r.levelname == "WARNING"] == []
 
 
+@contextmanager
+def _opened_at_version(db: Path, version: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[State]:
+    """A database as an older cancelwatch left it: its first `version` schema steps. Until
+    step 3 each account also had a row of the accounts table, which the checks' rows
+    referred to; today's code writes none, so it is added here as the old code did."""
+    monkeypatch.setattr(state_module, "MIGRATIONS", state_module.MIGRATIONS[:version])
+    with State.open(db) as opened:
+        opened._conn.execute(
+            "INSERT INTO accounts (name, marketplace, created_at) VALUES (?, ?, ?)",
+            (ACCOUNT, MARKET, T0.isoformat(timespec="microseconds")),
+        )
+        yield opened
+
+
 def test_a_database_made_before_the_application_id_opens_with_its_data(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What cancelwatch wrote before it set `application_id`: schema 1, id 0."""
-    monkeypatch.setattr(state_module, "MIGRATIONS", state_module.MIGRATIONS[:1])
-    with State.open(db) as opened:
+    with _opened_at_version(db, 1, monkeypatch) as opened:
         check(opened, [make_order()], at=T0, alerts=[alert()])
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA application_id = 0")
@@ -326,6 +339,66 @@ def test_a_new_migration_step_applies_to_an_existing_database_and_keeps_the_data
         assert len(opened.pending_alerts()) == 1
     assert raw(db, "PRAGMA user_version") == [(current + 1,)]
     assert raw(db, "SELECT snoozes FROM alerts") == [(0,)]
+
+
+def _contents(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    tables = [r[0] for r in raw(db, "SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {str(name): sorted(raw(db, f"SELECT * FROM {name}"), key=repr) for name in tables}
+
+
+def _indexes(db: Path) -> set[tuple[object, ...]]:
+    return set(raw(db, "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'"))
+
+
+def _version_2_with_every_table_filled(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with _opened_at_version(db, 2, monkeypatch) as opened:
+        diff = check(opened, [make_order()], at=T0, alerts=[alert()])
+        later = make_order(status=OrderStatus.PREPARING, cancellable=Cancellability.NO)
+        check(opened, [later], at=T0 + timedelta(hours=1))
+        assert deliver(opened, diff.alerts_added[0], at=T0, channel="desktop")
+        opened.set_manual_deadline(ACCOUNT, "249-0000001-0000001", T0 + timedelta(days=1), at=T0)
+        opened.record_cancellation(ACCOUNT, "249-0000001-0000002", T0)
+    monkeypatch.undo()
+    assert raw(db, "PRAGMA user_version") == [(2,)]
+    assert all(count(db, table) > 0 for table in TABLES | {"accounts", "deliveries"})
+
+
+def test_step_3_drops_the_accounts_table_and_keeps_every_row_and_index(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _version_2_with_every_table_filled(db, monkeypatch)
+    before, indexes = _contents(db), _indexes(db)
+    with State.open(db) as opened:
+        assert opened._conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert raw(db, "PRAGMA user_version") == [(3,)]
+    del before["accounts"]
+    assert _contents(db) == before
+    assert _indexes(db) == {i for i in indexes if i[1] != "accounts"}
+    references = raw(
+        db, "SELECT m.name, f.* FROM sqlite_master m, pragma_foreign_key_list(m.name) f"
+    )
+    assert references and not [r for r in references if "accounts" in r]
+    assert raw(db, "PRAGMA foreign_key_check") == []
+    with State.open(db) as opened:  # and it takes the next check, of any account
+        check(opened, [make_order()], at=T0 + timedelta(hours=2), account="another")
+        assert {o.account for o in opened.orders()} == {ACCOUNT, "another"}
+
+
+def test_step_3_rebuilds_a_table_whose_name_was_quoted_by_hand(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _version_2_with_every_table_filled(db, monkeypatch)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("ALTER TABLE cancellations RENAME TO c")  # as at the sqlite3 shell
+    conn.execute('ALTER TABLE c RENAME TO "cancellations"')
+    conn.close()
+    [(sql,)] = raw(db, "SELECT sql FROM sqlite_master WHERE name = 'cancellations'")
+    assert str(sql).startswith('CREATE TABLE "cancellations"')
+    before = _contents(db)
+    State.open(db).close()
+    del before["accounts"]
+    assert _contents(db) == before
+    assert raw(db, "PRAGMA user_version") == [(3,)]
 
 
 def test_a_failing_migration_step_leaves_the_database_as_it_was(
@@ -960,19 +1033,12 @@ def test_due_selection_compares_instants_not_wall_clocks(state: State) -> None:
 def test_the_database_refuses_instants_that_are_not_utc_text(db: Path) -> None:
     State.open(db).close()
     conn = sqlite3.connect(db)
-    conn.execute(
-        "INSERT INTO accounts (name, created_at) VALUES ('x', ?)",
-        (T0.isoformat(timespec="microseconds"),),
-    )
+    insert = "INSERT INTO cancellations (account, order_id, at) VALUES (?, ?, ?)"
+    conn.execute(insert, ("x", "1", T0.isoformat(timespec="microseconds")))
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-        conn.execute(
-            "INSERT INTO accounts (name, created_at) VALUES (?, ?)",
-            ("y", "2025-03-01T09:00:00.000000+09:00"),
-        )
+        conn.execute(insert, ("y", "1", "2025-03-01T09:00:00.000000+09:00"))
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-        conn.execute(
-            "INSERT INTO accounts (name, created_at) VALUES (?, ?)", ("z", "2025-03-01 09:00:00")
-        )
+        conn.execute(insert, ("z", "1", "2025-03-01 09:00:00"))
     conn.close()
 
 

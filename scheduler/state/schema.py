@@ -19,6 +19,7 @@ import errno
 import json
 import logging
 import os
+import re
 import secrets
 import sqlite3
 import stat
@@ -264,6 +265,47 @@ def _statements(*sql: str) -> Callable[[sqlite3.Connection], None]:
 
 Migration = Callable[[sqlite3.Connection], None]
 
+_ACCOUNT_REFERENCE = " REFERENCES accounts(name)"
+
+
+def _without_accounts(conn: sqlite3.Connection) -> None:
+    """Drop the accounts table, which nothing read: every row names its account itself.
+    Each table that referenced it is rebuilt without the reference (SQLite's twelve-step
+    procedure: new table, rows copied by column name, old one dropped, new one renamed,
+    its indexes made again), so every row and index is kept."""
+    referring = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND instr(sql, ?) > 0",
+        (_ACCOUNT_REFERENCE,),
+    ).fetchall()
+    for name, sql in referring:
+        _rebuild(conn, name, sql.replace(_ACCOUNT_REFERENCE, ""))
+    conn.execute("DROP TABLE accounts")
+
+
+def _rebuild(conn: sqlite3.Connection, table: str, sql: str) -> None:
+    # The name as SQLite keeps it: as we wrote it, or quoted after a rename by hand.
+    renamed, found = re.subn(
+        rf'^CREATE TABLE\s+(?:"{table}"|{table})\s*\(', f"CREATE TABLE {table}__new (", sql
+    )
+    if found != 1:
+        raise StateError(f"table {table} is not as cancelwatch made it: {sql[:60]!r}")
+    indexes = [
+        row[0]
+        for row in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL",
+            (table,),
+        )
+    ]
+    columns = ", ".join(f'"{row[1]}"' for row in conn.execute(f"PRAGMA table_info({table})"))
+    conn.execute(renamed)
+    conn.execute(f"INSERT INTO {table}__new ({columns}) SELECT {columns} FROM {table}")
+    conn.execute(f"DROP TABLE {table}")
+    conn.execute(f"ALTER TABLE {table}__new RENAME TO {table}")
+    for index in indexes:
+        conn.execute(index)
+
+
 MIGRATIONS: list[Migration] = [
     _statements(*_V1),  # 1: the first schema
     _statements(  # 2: each channel's delivery of an alert, and who holds a claim (issue 7)
@@ -285,6 +327,7 @@ MIGRATIONS: list[Migration] = [
         """CREATE INDEX alerts_unfinished ON alerts(id)
             WHERE sent_at IS NOT NULL AND claimed_at IS NOT NULL""",
     ),
+    _without_accounts,  # 3: the accounts table, which nothing read, goes (issue 8)
 ]
 """Step N (1-based) brings a database from version N-1 to N. Append, never edit or
 reorder: a database records how many steps it has had in `PRAGMA user_version`. A step
@@ -403,8 +446,12 @@ def connect(path: Path, steps: Sequence[Migration]) -> sqlite3.Connection:
         if str(mode).lower() != "wal":
             log.warning("%s: journal mode is %s, not WAL (a network file system?)", path, mode)
         conn.execute("PRAGMA synchronous = NORMAL")
+        # Off while migrating: a step that rebuilds a table drops one that others refer
+        # to. `migrate` checks every reference before it commits.
+        conn.execute("PRAGMA foreign_keys = OFF")
+        migrated_from = migrate(conn, path, steps)
         conn.execute("PRAGMA foreign_keys = ON")
-        if migrate(conn, path, steps) == 0 and was_empty:
+        if migrated_from == 0 and was_empty:
             # Only the process that started it afresh: not one that met a file another
             # cancelwatch had just created.
             log.warning(

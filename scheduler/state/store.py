@@ -82,7 +82,6 @@ from cancelwatch.scheduler.state.writes import (
     begin_delivery,
     claimable,
     end_delivery,
-    ensure_account,
     insert_check,
     is_open,
     manual_deadline_text,
@@ -277,7 +276,6 @@ class State:
         started = instant_text(started_at or now, "started_at")
         latest = {o.id: o for o in orders}  # a repeated order: its last reading wins
         with self._write() as conn:
-            ensure_account(conn, account, marketplace, at)
             check_id = insert_check(
                 conn,
                 account=account,
@@ -342,7 +340,6 @@ class State:
         at = instant_text(now, "now")
         started = instant_text(started_at or now, "started_at")
         with self._write() as conn:
-            ensure_account(conn, account, marketplace, at)
             check_id = insert_check(
                 conn,
                 account=account,
@@ -416,7 +413,6 @@ class State:
         summary). Returns the ids of the rows inserted."""
         at = instant_text(now, "now")
         with self._write() as conn:
-            ensure_account(conn, account, None, at)
             return list(plan_alerts(conn, account, alerts, None, at))
 
     def due_alerts(self, now: datetime) -> list[AlertRow]:
@@ -554,7 +550,6 @@ class State:
         deadline = instant_text(when, "when")
         set_at = instant_text(at or datetime.now(UTC), "at")
         with self._write() as conn:
-            ensure_account(conn, account, None, set_at)
             old = manual_deadline_text(conn, account, order_id)
             conn.execute(
                 """INSERT OR REPLACE INTO manual_deadlines (account, order_id, deadline, set_at)
@@ -594,7 +589,6 @@ class State:
         when it was already recorded."""
         stamp = instant_text(at, "at")
         with self._write() as conn:
-            ensure_account(conn, account, None, stamp)
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO cancellations (account, order_id, at) VALUES (?, ?, ?)",
                 (account, order_id, stamp),

@@ -73,17 +73,6 @@ _FACT_SETS = ", ".join(f"{c} = :{c}" for c in _COLUMN.values())
 # ---- the steps of a check (inside its transaction) ----------------------------------------
 
 
-def ensure_account(
-    conn: sqlite3.Connection, account: str, marketplace: str | None, at: str
-) -> None:
-    conn.execute(
-        "INSERT OR IGNORE INTO accounts (name, marketplace, created_at) VALUES (?, ?, ?)",
-        (account, marketplace, at),
-    )
-    if marketplace is not None:
-        conn.execute("UPDATE accounts SET marketplace = ? WHERE name = ?", (marketplace, account))
-
-
 def insert_check(
     conn: sqlite3.Connection,
     *,
