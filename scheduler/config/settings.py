@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta, tzinfo
@@ -312,18 +312,24 @@ def _save_account(account: Account, path: Path) -> None:
     before = _config(document[1], str(path)) if document else Config(source=str(path))
     edited = _with_account(text, account)
     after = _reread(edited, path)
-    accounts = {**before.accounts, account.name: account}
-    if (
-        after is None
-        or after.accounts != accounts
-        or _without_accounts(after) != _without_accounts(before)
-    ):
+    if not _only_accounts_became(before, after, {**before.accounts, account.name: account}):
         raise ConfigError(
             f"{path}: cannot add [accounts.{toml_key(account.name)}] without changing the "
             "rest of the file, which is left as it was; add it by hand: "
             + "; ".join(block.splitlines())
         )
     write_private(path, edited.encode("utf-8"))
+
+
+def _only_accounts_became(
+    before: Config, after: Config | None, accounts: Mapping[str, Account]
+) -> bool:
+    """Whether an edit of the file changed its accounts into `accounts` and nothing else."""
+    return (
+        after is not None
+        and after.accounts == accounts
+        and _without_accounts(after) == _without_accounts(before)
+    )
 
 
 def _remove_account(name: str, path: Path) -> bool:
@@ -336,11 +342,7 @@ def _remove_account(name: str, path: Path) -> bool:
     edited = _without_account(document[0], name)
     after = _reread(edited, path)
     rest = {key: value for key, value in before.accounts.items() if key != name}
-    if (
-        after is None
-        or after.accounts != rest
-        or _without_accounts(after) != _without_accounts(before)
-    ):
+    if not _only_accounts_became(before, after, rest):
         raise ConfigError(
             f"{path}: cannot remove [accounts.{toml_key(name)}] without changing the rest of "
             "the file, which is left as it was; delete that table by hand"
