@@ -1,5 +1,5 @@
 """What every command gets from click's context (`ctx.obj`): the config, the clock, the
-state database, the output mode and the verbosity, in one `App`; and the options that
+state database and the output mode, in one `App`; and the options that
 every command spells the same way.
 
 The commands read the time through `App.clock` and nothing else: `wall_clock` is the
@@ -43,8 +43,6 @@ class App:
     clock: Clock = wall_clock
     as_json: bool = False
     """Set by each command's --json."""
-    verbosity: int = 0
-    """-1 with --quiet, else the count of -v."""
     _config: Config | None = field(default=None, init=False, repr=False)
     _state: State | None = field(default=None, init=False, repr=False)
 

@@ -34,8 +34,7 @@ EXIT_OK, EXIT_USAGE = 0, 2
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Watch your Amazon orders and hear before a cancel window closes."""
-    app = ctx.ensure_object(App)
-    app.verbosity = -1 if quiet else verbose
+    ctx.ensure_object(App)
     level = (
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     )

@@ -195,19 +195,6 @@ class Notifier:
         for channel in self._lineup.in_order():
             channel.close()
 
-    def desktop_available(self) -> bool:
-        """Whether a desktop notification could be shown now (asks the bus on Linux)."""
-        desktop = self._lineup.desktop
-        if desktop is None:
-            return False
-        try:
-            reason = desktop.available()
-        except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-        if reason is not None:
-            logger.debug("desktop notifications unavailable: %s", reason)
-        return reason is None
-
     def send(self, notice: Notice, progress: Progress | None = None) -> Delivery:
         """Send `notice` to the desktop, to each Apprise URL, and, when the desktop does
         not have it, to the console (or the log): never nowhere.
