@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -413,6 +414,20 @@ def test_a_browser_not_launched_by_cancelwatch_has_no_guard(playwright: Playwrig
 
 
 # --- the browser's profile and environment --------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _own_temp_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """Each test's browser profiles in a temp dir of its own: another cancelwatch on the
+    machine (a second test run, a user's watcher) makes profiles in the shared one."""
+    tmp_path_factory.getbasetemp()  # pytest's own temp dirs stay where they are
+    own = tempfile.mkdtemp(prefix="cw-test-")
+    monkeypatch.setattr(tempfile, "tempdir", own)
+    yield
+    monkeypatch.undo()
+    shutil.rmtree(own, ignore_errors=True)
 
 
 def _profiles() -> set[Path]:
