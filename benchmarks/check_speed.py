@@ -62,8 +62,9 @@ if str(ROOT) not in sys.path:
 import procfs  # noqa: E402  (benchmarks/, beside this script)
 
 from cancelwatch.scheduler.watch.check import Target, open_browser, read_orders  # noqa: E402
-from cancelwatch.scraper.browse.crawl import CrawlOptions, default_is_open  # noqa: E402
+from cancelwatch.scraper.browse.crawl import default_is_open  # noqa: E402
 from cancelwatch.scraper.browse.credentials import Credentials  # noqa: E402
+from cancelwatch.scraper.browse.options import CrawlOptions  # noqa: E402
 from cancelwatch.scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoStore  # noqa: E402
 
 OPEN_ORDERS = 5

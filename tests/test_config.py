@@ -33,7 +33,7 @@ from cancelwatch.scheduler.config.settings import (
     validate_account,
 )
 from cancelwatch.scheduler.policy.assess import Rules
-from cancelwatch.scraper.browse.crawl import CrawlOptions
+from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,6 @@ import pytest
 
 from cancelwatch.scheduler.watch.check import Target, read_orders
 from cancelwatch.scraper.browse.browser import new_context
-from cancelwatch.scraper.browse.crawl import CrawlOptions
 from cancelwatch.scraper.browse.credentials import (
     Credentials,
     drop_session,
@@ -23,6 +22,7 @@ from cancelwatch.scraper.browse.credentials import (
 )
 from cancelwatch.scraper.browse.guard import guard_of
 from cancelwatch.scraper.browse.login import rejected_marker
+from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.demo import (
     DEMO_EMAIL,
     DEMO_PASSWORD,

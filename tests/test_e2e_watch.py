@@ -23,7 +23,7 @@ from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch.check import Target, read_orders
 from cancelwatch.scheduler.watch.monitor import WatchedCheck
 from cancelwatch.scraper.browse import credentials as cr
-from cancelwatch.scraper.browse.crawl import CrawlOptions
+from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.demo import (
     DEMO_EMAIL,
     DEMO_PASSWORD,

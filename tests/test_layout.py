@@ -189,6 +189,8 @@ def test_tests_and_benchmarks_import_the_installed_names() -> None:
             "cancelwatch.scheduler.policy.assess",
             ("playwright", "cancelwatch.scraper.browse", "cancelwatch.scheduler.state", "sqlite3"),
         ),
+        # `config`, `status` and `advise` read config.toml and need no browser library.
+        ("cancelwatch.scheduler.config.settings", ("playwright",)),
     ],
 )
 def test_importing_a_pure_package_loads_no_browser_and_no_database(

@@ -32,8 +32,8 @@ from cancelwatch.scheduler.config.schema import (
     toml_key,
 )
 from cancelwatch.scheduler.policy.assess import Rules, default_rules
-from cancelwatch.scraper.browse.crawl import CrawlOptions
 from cancelwatch.scraper.browse.credentials import write_private
+from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.errors import ConfigError
 from cancelwatch.scraper.files import parse_toml, read_toml
 from cancelwatch.scraper.paths import config_dir

@@ -16,7 +16,7 @@ from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch.check import Target, open_browser, read_orders
 from cancelwatch.scheduler.watch.monitor import Outcome, WatchedCheck
-from cancelwatch.scraper.browse.crawl import CrawlOptions, CrawlResult
+from cancelwatch.scraper.browse.crawl import CrawlResult
 from cancelwatch.scraper.browse.credentials import (
     Credentials,
     drop_session,
@@ -25,6 +25,7 @@ from cancelwatch.scraper.browse.credentials import (
     secret_store,
 )
 from cancelwatch.scraper.browse.login import rejected_marker
+from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.errors import ConfigError
 from cancelwatch.scraper.read.markup import load_selectors
 

@@ -13,7 +13,7 @@ from datetime import date
 from playwright.sync_api import Browser, sync_playwright
 
 from cancelwatch.scraper.browse.browser import find_browser, launch, new_context
-from cancelwatch.scraper.browse.crawl import Crawl, CrawlOptions, CrawlResult
+from cancelwatch.scraper.browse.crawl import Crawl, CrawlResult
 from cancelwatch.scraper.browse.credentials import (
     Credentials,
     SecretStore,
@@ -22,6 +22,7 @@ from cancelwatch.scraper.browse.credentials import (
     session_path,
 )
 from cancelwatch.scraper.browse.login import SignIn
+from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.read.markup import load_selectors
 
 log = logging.getLogger(__name__)

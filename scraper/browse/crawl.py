@@ -20,6 +20,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
 from cancelwatch.scraper.browse.guard import Guard, Refused, guard_of, wait_parsed
+from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.browse.readonly import Load
 from cancelwatch.scraper.browse.redact import keep_failed_page
 from cancelwatch.scraper.errors import (
@@ -50,21 +51,6 @@ _SIGN_IN_KINDS = (PageKind.SIGN_IN, PageKind.OTP, PageKind.CAPTCHA, PageKind.CHA
 
 class Stopped(CancelwatchError):
     """The watcher is stopping; the check ends without recording anything."""
-
-
-@dataclass(frozen=True)
-class CrawlOptions:
-    delay_seconds: float = 2.0
-    """Pause between two page loads: gentle on Amazon, and less likely to meet a CAPTCHA."""
-    max_pages: int = 30
-    """Order-list pages read at most in one check."""
-    retries: int = 3
-    """Tries after the first for a page that fails with 5xx, a timeout or a cut-off page."""
-    timeout_seconds: float = 30.0
-    render_wait_seconds: float = 10.0
-    """How long to wait for order cards that the page renders with JavaScript."""
-    lookback_days: int = 31
-    """Always read at least this far back, so a recent order's return window is seen."""
 
 
 def default_is_open(today: date) -> Callable[[Order], bool]:

@@ -1,0 +1,21 @@
+"""How gently a check reads: the crawl's options, apart from the crawl so that reading
+config.toml loads no browser library."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    delay_seconds: float = 2.0
+    """Pause between two page loads: gentle on Amazon, and less likely to meet a CAPTCHA."""
+    max_pages: int = 30
+    """Order-list pages read at most in one check."""
+    retries: int = 3
+    """Tries after the first for a page that fails with 5xx, a timeout or a cut-off page."""
+    timeout_seconds: float = 30.0
+    render_wait_seconds: float = 10.0
+    """How long to wait for order cards that the page renders with JavaScript."""
+    lookback_days: int = 31
+    """Always read at least this far back, so a recent order's return window is seen."""
