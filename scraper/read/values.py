@@ -96,6 +96,8 @@ def parse_amount(text: str | None) -> Decimal | None:
     digits = found.group(2).replace(",", "")
     if len(digits) > _MAX_DIGITS + 3:
         return None
+    if len(digits.partition(".")[2]) == 1:
+        digits += "0"  # "$8.2": the React order list drops a trailing zero of the cents
     try:
         value = Decimal(digits)
     except InvalidOperation:
