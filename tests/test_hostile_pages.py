@@ -429,3 +429,38 @@ def test_doctor_says_how_a_page_was_decoded(tmp_path):
         "cancelwatch: warning: the page declares charset 'undefined', which browsers do not "
         "know; read as UTF-8\n"
     )
+
+
+class _SlowFirstRing:
+    """The parser thread's ring, its first send late: the thread descheduled just as it
+    finished a parse whose caller had given up."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.first = sock, True
+
+    def send(self, data: bytes) -> int:
+        if self.first:
+            self.first = False
+            time.sleep(0.3)
+        return self.sock.send(data)
+
+
+def test_a_given_up_parse_never_wakes_or_stalls_the_next_one(monkeypatch):
+    monkeypatch.setattr(inputs, "PARSE_SECONDS", 0.05)
+    parser = inputs._ParserThread()
+    wake, ring = socket.socketpair()
+    wake.setblocking(False)
+    slow = _SlowFirstRing(ring)
+    monkeypatch.setattr(parser, "_sockets", lambda: (wake, slow))
+    crowded = "<div " + " ".join(f"a{i}" for i in range(30_000)) + ">x</div>"
+    try:
+        with pytest.raises(PageTooComplex, match="needed more than"):
+            parser.parse(crowded)
+        assert parser.wait(60)
+        tree = parser.parse("<p>fine</p>")
+        paragraph = tree.css_first("p")
+        assert paragraph is not None
+        assert paragraph.text() == "fine"
+    finally:
+        wake.close()
+        ring.close()

@@ -331,8 +331,11 @@ class _ParserThread:
             # An error here would print a thread traceback; the caller reports it instead.
             with contextlib.suppress(Exception):
                 box.append(LexborHTMLParser(html))
-            self._idle.set()
+            # Ring before going idle: the ring of a parse its caller gave up on must be in
+            # the socket by the time the next caller may start, which drains it. The other
+            # way round, it could arrive during the next parse and wake it with no tree.
             ring.send(b"!")
+            self._idle.set()
 
     def wait(self, timeout: float) -> bool:
         return self._idle.wait(timeout)
