@@ -123,14 +123,17 @@ def test_a_placeholder_card_that_carries_the_card_id_is_not_a_card(page):
 
 @pytest.mark.parametrize("page", SKELETONS, ids=lambda p: p.name)
 def test_parse_shows_the_skeleton_as_an_empty_shell_not_as_no_orders(page):
-    _, out = cancelwatch("parse", str(page), "--json")
+    code, out = cancelwatch("parse", str(page), "--json")
+    assert code == 1  # can't read: never "no orders" with exit 0
     result = json.loads(out)
     assert result["page_kind"] == "empty_shell"
     assert result["orders"] == []
     assert result["order_count"] is None
-    _, text = cancelwatch("parse", str(page))
+    assert "can't read it" in result["error"]
+    code, text = cancelwatch("parse", str(page))
+    assert code == 1
     assert "empty_shell" in text
-    assert "orders" not in text
+    assert "can't read it" in text
 
 
 @pytest.mark.parametrize("page", LISTS, ids=lambda p: p.name)

@@ -18,6 +18,7 @@ from cancelwatch.scheduler.cli.context import (
 )
 from cancelwatch.scraper.read.inputs import PageText, read_page
 from cancelwatch.scraper.read.markup import MatchLog, stray_overrides
+from cancelwatch.scraper.read.model import PageKind
 from cancelwatch.scraper.read.parse import PageSelectorFailure, parse_page
 
 _FROM_PAGE = "The site the page is from; detected from the page when not given."
@@ -40,14 +41,20 @@ def parse(app: App, files: tuple[Path, ...], marketplace: str | None) -> None:
 
 def _parse_one(path: Path, page: PageText, marketplace: str | None) -> dict[str, Any]:
     try:
-        return report.page_json(
-            str(path), parse_page(page.text, marketplace, warnings=page.warnings)
-        )
+        parsed = parse_page(page.text, marketplace, warnings=page.warnings)
     except PageSelectorFailure as failure:
         result = report.page_json(str(path), failure.page)
         result["error"] = str(failure)
         result["failed_fields"] = failure.fields
         return result
+    result = report.page_json(str(path), parsed)
+    if parsed.page_kind is PageKind.EMPTY_SHELL:
+        # Blind, not empty: "no orders" here would be a lie that hides a missed window.
+        result["error"] = (
+            "the order list has not rendered (its frame or placeholders, no order and no "
+            "order count): cancelwatch can't read it; save the page again once the orders show"
+        )
+    return result
 
 
 @click.command()
