@@ -622,3 +622,39 @@ def test_an_unknown_fault_name_is_an_error(faulty: DemoStore) -> None:
 def test_demo_store_command_refuses_an_unknown_fault(capsys: pytest.CaptureFixture[str]) -> None:
     assert demo_store_main(["--faults", "nope"]) == 2
     assert "unknown fault 'nope'" in capsys.readouterr().out
+
+
+def test_demo_store_command_refuses_an_unknown_layout(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        demo_store_main(["--layout", "grid"])
+    assert exited.value.code == 2
+    assert "invalid choice: 'grid'" in capsys.readouterr().err
+
+
+def test_an_unknown_layout_is_refused_before_the_store_starts() -> None:
+    with pytest.raises(ValueError, match="unknown layout 'grid'; known: classic, react"):
+        DemoStore("amazon.com", layout="grid")
+
+
+def test_the_cli_offers_the_layouts_the_store_serves() -> None:
+    from cancelwatch.scheduler.cli.demo import LAYOUTS as offered  # noqa: PLC0415
+    from cancelwatch.scraper.demo.pages import LAYOUTS  # noqa: PLC0415
+
+    assert offered == LAYOUTS
+
+
+@pytest.mark.parametrize("marketplace", MARKETPLACES)
+def test_the_react_layout_changes_only_the_order_list(marketplace: str) -> None:
+    classic = DemoStore(marketplace, clock=ManualClock(START))
+    react = DemoStore(marketplace, clock=ManualClock(START), layout="react")
+    with classic, react:
+        pages = {}
+        for store in (classic, react):
+            client = Client(store)
+            sign_in(client)
+            order = next(o for o in store.scenario.orders if o.tracking_url(START))
+            pages[store.layout] = [
+                client.get(f"/gp/css/order-details?orderID={order.id}").body,
+                client.get(order.tracking_url(START) or "").body,
+            ]
+        assert pages["react"] == pages["classic"]

@@ -32,19 +32,37 @@ from cancelwatch.scheduler.watch.monitor import Outcome, WatchedCheck
 from cancelwatch.scraper.browse.crawl import CrawlResult
 from cancelwatch.scraper.browse.credentials import Credentials
 
+# The demo store's own list (scraper/demo/pages.py LAYOUTS), spelled out so that loading
+# the CLI does not load the store.
+LAYOUTS = ("classic", "react")
+
 
 @click.command()
 @marketplace_option("Which site the demo store plays.", default="amazon.co.jp")
 @json_option("The open orders and alerts as JSON.")
 @headed_option("Show the browser window.")
+@click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS),
+    default="classic",
+    show_default=True,
+    help="The order list the store serves: classic, or Amazon's React page (skeleton "
+    "first, cards filled in by script).",
+)
 @pass_app
-def demo(app: App, marketplace: str, headed: bool) -> None:
+def demo(app: App, marketplace: str, headed: bool, layout: str) -> None:
     """A whole check against the embedded demo store, with its windows and alerts: no
     Amazon account needed."""
     cfg = app.config
     with report.progress_display() as progress, notifier_for(cfg) as notifier:
         outcome = run_demo(
-            marketplace, cfg, notifier, clock=app.clock, headed=headed, progress=progress
+            marketplace,
+            cfg,
+            notifier,
+            clock=app.clock,
+            headed=headed,
+            progress=progress,
+            layout=layout,
         )
     if outcome.error:
         raise outcome.error
@@ -70,6 +88,7 @@ def run_demo(
     clock: Clock,
     headed: bool = False,
     progress: Callable[[str], None] | None = None,
+    layout: str = "classic",
 ) -> Outcome:
     """The whole watched check against the embedded demo store, signed in with the public
     demo account (OTP included), with a throw-away database: every run shows the demo's
@@ -83,13 +102,14 @@ def run_demo(
     )
 
     with (
-        DemoStore(marketplace, clock=_StoreClock(clock)) as store,
+        DemoStore(marketplace, clock=_StoreClock(clock), layout=layout) as store,
         tempfile.TemporaryDirectory(prefix="cancelwatch-demo-") as tmp,
         # Not the user's state.db: the demo's history is thrown away with it.
         State.open(Path(tmp) / "state.db") as state,
     ):
         if progress is not None:
-            progress(f"demo store for {marketplace} at {store.base_url}")
+            shown = marketplace if layout == "classic" else f"{marketplace}, {layout} layout"
+            progress(f"demo store for {shown} at {store.base_url}")
         target = Target(
             account="demo",
             marketplace=marketplace,

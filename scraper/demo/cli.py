@@ -11,6 +11,7 @@ from pathlib import Path
 from cancelwatch.scraper.demo.account import DemoAccount
 from cancelwatch.scraper.demo.faults import Fault, FaultOptions, parse_faults
 from cancelwatch.scraper.demo.locale import LOCALES
+from cancelwatch.scraper.demo.pages import LAYOUTS
 from cancelwatch.scraper.demo.server import DemoStore
 
 
@@ -22,6 +23,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (0: any free)")
     parser.add_argument("--marketplace", choices=sorted(LOCALES), default="amazon.co.jp")
+    parser.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="classic",
+        help="the order list's layout: classic, or react (skeleton first, cards by script)",
+    )
     parser.add_argument(
         "--faults",
         default="",
@@ -53,13 +60,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         session_ttl=timedelta(minutes=args.session_minutes),
         fault_options=FaultOptions(args.slow_seconds, args.js_delay_ms),
         log_path=args.log,
+        layout=args.layout,
     )
     try:
         url = store.start(args.port)
     except OSError as error:
         print(f"cancelwatch demo-store: cannot listen on port {args.port}: {error}")
         return 2
-    print(f"Demo store ({args.marketplace}) at {url}/your-orders/orders")
+    print(f"Demo store ({args.marketplace}, {args.layout} layout) at {url}/your-orders/orders")
     print("Demo account (public demo values, they open nothing else):")
     print(f"  email:       {account.email}")
     print(f"  password:    {account.password}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -18,12 +19,14 @@ from cancelwatch.scraper.read.carriers import Carrier
 from cancelwatch.scraper.read.model import Cancellability, OrderStatus
 
 PAGE_SIZE = 10
+LAYOUTS = ("classic", "react")
+"""The order-list layouts the store serves (see View.layout)."""
 # amazon.co.jp prints some carriers as 「Xが配送」 with a トラッキングID, others as
 # 「配送業者: X」 with a 伝票番号 (as tests/fixtures/amazon.co.jp does); both are read.
 _BY_PHRASE = frozenset({Carrier.SAGAWA, Carrier.AMAZON_JP})
 DEFAULT_FILTER = "months-3"
-_STORES = {Kind.KINDLE: "kindle_store", Kind.APP: "app_store", Kind.MUSIC: "music_store"}
-_LIBRARIES = {
+STORES = {Kind.KINDLE: "kindle_store", Kind.APP: "app_store", Kind.MUSIC: "music_store"}
+LIBRARIES = {
     Kind.KINDLE: ("kindle_library", "/hz/mycd/digital-console/contentlist/booksAll/dateDsc/"),
     Kind.APP: ("app_library", "/gp/mas/your-account/myapps"),
     Kind.MUSIC: ("music_library", "/music/player/library"),
@@ -38,6 +41,8 @@ class View:
     scenario: Scenario
     now: datetime
     name: str
+    layout: str = "classic"
+    """Which order list it serves: "classic", or "react" (skeleton first, cards by script)."""
 
     @property
     def today(self) -> date:
@@ -53,14 +58,14 @@ def order_list(
     """One page of the order list. With `shell_delay_ms` the cards, the count and the
     pagination arrive by script after that delay, as on Amazon's JavaScript-rendered list."""
     loc = view.locale
-    orders = _matching(view, time_filter, search)
+    orders = matching(view, time_filter, search)
     shown = orders[start : start + PAGE_SIZE]
     block = fill(
         "orders_block",
         count=esc(loc.w("count", count=len(orders))),
         options=_filter_options(view, time_filter),
         cards="\n".join(_card(view, o) for o in shown),
-        pagination=_pagination(loc, time_filter, start, len(orders)),
+        pagination=pagination(loc, lambda at: list_url(time_filter, at), start, len(orders)),
     )
     if shell_delay_ms is not None:
         # "</" would end the script element early; JSON allows "<\/" for it.
@@ -78,7 +83,7 @@ def order_list(
     return page(loc, loc.w("title_orders"), body)
 
 
-def _matching(view: View, time_filter: str, search: str) -> list[DemoOrder]:
+def matching(view: View, time_filter: str, search: str) -> list[DemoOrder]:
     if search:
         needle = search.strip().casefold()
         return [
@@ -106,7 +111,8 @@ def list_url(time_filter: str, start: int) -> str:
     return f"/your-orders/orders?timeFilter={time_filter}&startIndex={start}"
 
 
-def _pagination(loc: Locale, time_filter: str, start: int, count: int) -> str:
+def pagination(loc: Locale, url_of: Callable[[int], str], start: int, count: int) -> str:
+    """The list's page links; `url_of` gives the URL of the page that starts at an index."""
     pages = math.ceil(count / PAGE_SIZE)
     if pages <= 1:
         return ""
@@ -116,15 +122,15 @@ def _pagination(loc: Locale, time_filter: str, start: int, count: int) -> str:
     if current == 0:
         parts.append(f'<li class="a-disabled">&larr;{prev}</li>')
     else:
-        href = esc(list_url(time_filter, (current - 1) * PAGE_SIZE))
+        href = esc(url_of((current - 1) * PAGE_SIZE))
         parts.append(f'<li><a href="{href}">&larr;{prev}</a></li>')
     # A window of pages around the current one, as Amazon shows for long histories.
     for number in range(max(0, current - 2), min(pages, current + 3)):
         cls = "a-selected" if number == current else "a-normal"
-        href = esc(list_url(time_filter, number * PAGE_SIZE))
+        href = esc(url_of(number * PAGE_SIZE))
         parts.append(f'<li class="{cls}"><a href="{href}">{number + 1}</a></li>')
     if current + 1 < pages:
-        href = esc(list_url(time_filter, (current + 1) * PAGE_SIZE))
+        href = esc(url_of((current + 1) * PAGE_SIZE))
         parts.append(f'<li class="a-last"><a href="{href}">{nxt}&rarr;</a></li>')
     else:
         parts.append(f'<li class="a-disabled a-last">{nxt}&rarr;</li>')
@@ -164,19 +170,19 @@ def _card(view: View, order: DemoOrder) -> str:
 
 def _digital_card(loc: Locale, order: DemoOrder, common: dict[str, str]) -> str:
     item = order.items[0]
-    label, url = _LIBRARIES[order.kind]
+    label, url = LIBRARIES[order.kind]
     return fill(
         "digital_card",
         **common,
         asin=esc(item.asin),
         title=esc(item.title),
-        store=esc(loc.w(_STORES[order.kind])),
+        store=esc(loc.w(STORES[order.kind])),
         library=esc(loc.w(label)),
         library_url=esc(url),
     )
 
 
-def _status_lines(view: View, order: DemoOrder, *, details: bool) -> tuple[str, str]:
+def status_lines(view: View, order: DemoOrder, *, details: bool) -> tuple[str, str]:
     """(primary, secondary) status lines for the order's current stage."""
     loc, now = view.locale, view.now
     status = order.stage(now).status
@@ -203,7 +209,7 @@ def _status_lines(view: View, order: DemoOrder, *, details: bool) -> tuple[str, 
     return arriving, loc.w(secondary)
 
 
-def _item_extras(view: View, order: DemoOrder) -> list[str]:
+def item_extras(view: View, order: DemoOrder) -> list[str]:
     loc = view.locale
     lines = []
     if order.release_on is not None:
@@ -216,11 +222,11 @@ def _item_extras(view: View, order: DemoOrder) -> list[str]:
 
 def _delivery_box(view: View, order: DemoOrder) -> str:
     loc = view.locale
-    primary, secondary = _status_lines(view, order, details=False)
+    primary, secondary = status_lines(view, order, details=False)
     extras = "\n".join(
         f'            <div class="a-row">\n                <span class="a-size-small">{esc(line)}'
         "</span>\n            </div>"
-        for line in _item_extras(view, order)
+        for line in item_extras(view, order)
     )
     items = "\n".join(
         fill(
@@ -234,7 +240,7 @@ def _delivery_box(view: View, order: DemoOrder) -> str:
     )
     buttons = "\n".join(
         fill("card_button", href=esc(href), label=esc(label), style=style)
-        for href, label, style in _actions(view, order, "ppx_yo2ov_dt_b")
+        for href, label, style in actions(view, order, "ppx_yo2ov_dt_b")
     )
     normal = "delivery-box__primary-text--text-normal"
     return fill(
@@ -251,7 +257,7 @@ def _delivery_box(view: View, order: DemoOrder) -> str:
     )
 
 
-def _actions(view: View, order: DemoOrder, ref: str) -> list[tuple[str, str, str]]:
+def actions(view: View, order: DemoOrder, ref: str) -> list[tuple[str, str, str]]:
     """(href, label, button style) of the shipment's buttons, in Amazon's order."""
     loc, now = view.locale, view.now
     stage = order.stage(now)
@@ -292,7 +298,7 @@ def _actions(view: View, order: DemoOrder, ref: str) -> list[tuple[str, str, str
 
 def order_details(view: View, order: DemoOrder) -> str:
     loc = view.locale
-    primary, secondary = _status_lines(view, order, details=True)
+    primary, secondary = status_lines(view, order, details=True)
     status_html = f'<span class="a-text-bold">{esc(primary)}</span>'
     items = "\n".join(
         fill(
@@ -309,7 +315,7 @@ def order_details(view: View, order: DemoOrder) -> str:
     )
     buttons = [
         fill("details_button", href=esc(href), label=esc(label), style=style)
-        for href, label, style in _actions(view, order, "ppx_hzod_shipconns_dt_b")
+        for href, label, style in actions(view, order, "ppx_hzod_shipconns_dt_b")
     ]
     problem = f"/gp/help/contact/contact.html?assistanceType=order&orderId={order.id}"
     buttons.append(
@@ -378,7 +384,7 @@ def _subtotals(loc: Locale, order: DemoOrder) -> str:
 def digital_summary(view: View, order: DemoOrder) -> str:
     loc = view.locale
     item = order.items[0]
-    label, url = _LIBRARIES[order.kind]
+    label, url = LIBRARIES[order.kind]
     body = fill(
         "digital_summary",
         title=esc(loc.w("title_digital")),
@@ -392,7 +398,7 @@ def digital_summary(view: View, order: DemoOrder) -> str:
         price_label=esc(loc.w("price")),
         asin=esc(item.asin),
         title_item=esc(item.title),
-        store=esc(loc.w(_STORES[order.kind])),
+        store=esc(loc.w(STORES[order.kind])),
         sold_by=esc(loc.w("sold_by", seller=item.seller)),
         price=esc(loc.money(item.price)),
         subtotal_label=esc(loc.w("subtotal")),
@@ -405,7 +411,7 @@ def digital_summary(view: View, order: DemoOrder) -> str:
 
 def tracking(view: View, order: DemoOrder) -> str:
     loc, now = view.locale, view.now
-    primary, secondary = _status_lines(view, order, details=True)
+    primary, secondary = status_lines(view, order, details=True)
     delivered = order.stage(now).status is OrderStatus.DELIVERED
     if order.shipped(now) and not delivered and order.arriving_on:
         primary = loc.w("in_transit", date=loc.short_date(order.arriving_on))

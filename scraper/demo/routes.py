@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from cancelwatch.scraper.demo import pages
+from cancelwatch.scraper.demo import pages, react
 from cancelwatch.scraper.demo.auth import Auth
 from cancelwatch.scraper.demo.exchange import Request, Response
 from cancelwatch.scraper.demo.faults import Fault, FaultOptions, FaultSet, drift, truncate
@@ -171,15 +171,28 @@ class Routes:
 
 
 def _start_index(request: Request) -> int:
-    value = request.query.get("startIndex", "0")
-    return int(value) if value.isdigit() else 0
+    """Where the page starts: `startIndex`, or the React layout's `page` (from 1)."""
+    start, number = request.query.get("startIndex", ""), request.query.get("page", "")
+    if _is_number(start):
+        return int(start)
+    if _is_number(number) and int(number) > 0:
+        return (int(number) - 1) * pages.PAGE_SIZE
+    return 0
+
+
+def _is_number(value: str) -> bool:
+    return value.isascii() and value.isdigit()
 
 
 def _order_list(view: View, request: Request, shell_delay_ms: int | None = None) -> Response:
     time_filter = request.query.get("timeFilter") or request.query.get("orderFilter")
     time_filter = time_filter or pages.DEFAULT_FILTER
     search = request.query.get("search", "") if request.path.startswith(SEARCH_PATHS) else ""
-    body = pages.order_list(view, time_filter, _start_index(request), search, shell_delay_ms)
+    start = _start_index(request)
+    if view.layout == "react":
+        delay = react.FILL_DELAY_MS if shell_delay_ms is None else shell_delay_ms
+        return Response.html(react.order_list(view, time_filter, start, search, delay))
+    body = pages.order_list(view, time_filter, start, search, shell_delay_ms)
     return Response.html(body)
 
 

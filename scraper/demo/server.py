@@ -22,7 +22,7 @@ from cancelwatch.scraper.demo.clock import Clock, SystemClock
 from cancelwatch.scraper.demo.exchange import Request, Response
 from cancelwatch.scraper.demo.faults import Fault, FaultOptions, FaultSet
 from cancelwatch.scraper.demo.locale import locale_for
-from cancelwatch.scraper.demo.pages import View
+from cancelwatch.scraper.demo.pages import LAYOUTS, View
 from cancelwatch.scraper.demo.routes import Routes, StoreContext, mutating_action
 from cancelwatch.scraper.demo.scenario import Preset, Scenario, build_scenario
 
@@ -54,7 +54,8 @@ class DemoStore:
 
     Use as a context manager, or call start() and stop(). `history` adds that many old
     delivered orders behind the scenario's own; `preset="benchmark"` keeps only its 5 open
-    ones in front of them (see `scenario.BENCHMARK_CASES`).
+    ones in front of them (see `scenario.BENCHMARK_CASES`). `layout="react"` serves the
+    order list as Amazon's React page: skeleton first, cards filled in by script.
     """
 
     def __init__(
@@ -69,8 +70,12 @@ class DemoStore:
         session_ttl: timedelta = timedelta(hours=12),
         fault_options: FaultOptions | None = None,
         log_path: Path | None = None,
+        layout: str = "classic",
     ) -> None:
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown layout {layout!r}; known: {', '.join(LAYOUTS)}")
         self.marketplace = marketplace
+        self.layout = layout
         self.locale = locale_for(marketplace)
         self.clock: Clock = clock or SystemClock()
         self.account = account or DemoAccount()
@@ -156,7 +161,9 @@ class DemoStore:
     # ---- serving -------------------------------------------------------------------------
 
     def _view(self) -> View:
-        return View(self.locale, self.scenario, self.clock.now(), self.locale.w("name"))
+        return View(
+            self.locale, self.scenario, self.clock.now(), self.locale.w("name"), self.layout
+        )
 
     def handle(self, request: Request) -> Response:
         """Answer one request and log it; also callable without a socket."""
