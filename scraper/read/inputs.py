@@ -308,6 +308,9 @@ class _ParserThread:
                     "attributes"
                 )
             self._drain(wake)
+            # The thread rings just before it goes idle: wait for that step, or the next
+            # page, sent at once, would be refused as if this one were still being parsed.
+            self._idle.wait()
         tree = box[0] if box else None
         if not isinstance(tree, LexborHTMLParser):
             raise PageTooComplex("the HTML parser could not read the page")
