@@ -9,7 +9,6 @@ may hold is checked in `selector_schema`; every regex runs on RE2, in linear tim
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,30 +22,25 @@ from selectolax.lexbor import LexborNode
 from cancelwatch.scraper.errors import ConfigError
 from cancelwatch.scraper.files import read_toml
 from cancelwatch.scraper.paths import config_dir
+from cancelwatch.scraper.read import labels
 from cancelwatch.scraper.read.regex import Match, Pattern, linear_regex
 from cancelwatch.scraper.read.selector_schema import (
     FIELD_NAMES,
+    LABEL_TEXTS,
     STATUS_ORDER,
     FieldTable,
+    LabelsTable,
     SelectorFile,
     validate,
 )
+from cancelwatch.scraper.read.text import WS
+from cancelwatch.scraper.read.text import normalise as normalise  # noqa: PLC0414  (re-exported)
 
-FallbackKind = Literal["css", "href", "text", "html"]
-_FALLBACK_KINDS: tuple[FallbackKind, ...] = ("css", "href", "text", "html")
+FallbackKind = Literal["css", "href", "text", "html", "label"]
+_FALLBACK_KINDS: tuple[FallbackKind, ...] = ("css", "href", "text", "html", "label")
 _MAX_FILE_BYTES = 1024 * 1024
-_WS = re.compile(r"\s+")
 # A pattern without these characters is a plain string: counted with str.count, no regex.
 _PLAIN = re.compile(r"[^.^$*+?{}\[\]\\|()]*")
-
-
-def normalise(text: str) -> str:
-    """NFKC and collapsed spaces: what every text pattern is matched against.
-
-    NFKC folds full-width digits, colons and the yen sign, so one pattern reads
-    「合計：￥１，２００」 and "Total: ¥1,200" alike.
-    """
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
 
 @dataclass(frozen=True)
@@ -62,6 +56,19 @@ class Fallback:
     joinable: bool = False
     """An href pattern that can run once over all of a scope's links joined (no anchors,
     no empty match): one RE2 call instead of one per link."""
+    tier: LabelTier | None = None
+    """For a label fallback: the texts it reads by, or how it finds a card."""
+
+
+@dataclass(frozen=True)
+class LabelTier:
+    """What one label fallback needs from [labels]: casefolded label texts (those of its
+    field, and every label, where a value stops), or the patterns that find an order."""
+
+    texts: tuple[str, ...] = ()
+    stops: frozenset[str] = frozenset()
+    id_pattern: Pattern | None = None
+    details_link: Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +206,8 @@ class _Tables:
     status: dict[str, Any]
     fields: dict[str, tuple[FieldTable, str]]
     page_kinds: dict[str, tuple[FieldTable, str]]
+    label_patterns: dict[str, str] = field(default_factory=dict)
+    label_texts: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, file: SelectorFile, path: str) -> _Tables:
@@ -216,6 +225,17 @@ class _Tables:
             self.fields[name] = (spec, path)
         for name, spec in (file.page_kinds or {}).items():
             self.page_kinds[name] = (spec, path)
+        if file.labels is not None:
+            self._apply_labels(file.labels)
+
+    def _apply_labels(self, table: LabelsTable) -> None:
+        """An override replaces single patterns, and single label lists of a language."""
+        self.label_patterns.update(
+            table.model_dump(exclude_unset=True, include={"id_pattern", "details_link"})
+        )
+        for language, texts in table.languages.items():
+            given = texts.model_dump(exclude_none=True)
+            self.label_texts.setdefault(language, {}).update(given)
 
     def build(self, builtin: str, sources: tuple[str, ...]) -> Selectors:
         missing = sorted(set(Marketplace.__dataclass_fields__) - set(self.marketplace))
@@ -224,13 +244,49 @@ class _Tables:
         absent = [name for name in FIELD_NAMES if name not in self.fields]
         if absent:
             raise ConfigError(f"{builtin}: fields.{absent[0]}: missing; the parser needs it")
+        tiers = self._tiers(builtin)
         return Selectors(
             marketplace=_marketplace(self.marketplace),
             status=_status(self.status),
-            fields={name: _field(name, *entry) for name, entry in self.fields.items()},
-            page_kinds={name: _field(name, *entry) for name, entry in self.page_kinds.items()},
+            fields={name: _field(name, *entry, tiers) for name, entry in self.fields.items()},
+            page_kinds={
+                name: _field(name, *entry, tiers) for name, entry in self.page_kinds.items()
+            },
             sources=sources,
         )
+
+    def _tiers(self, builtin: str) -> dict[str, LabelTier]:
+        """Per label name, what its fallbacks read by; a name the file uses but gives no
+        texts (or no id patterns) for is an error, not a tier that never matches."""
+        texts = {
+            name: tuple(
+                normalise(t).casefold()
+                for language in self.label_texts.values()
+                for t in language.get(name, [])
+            )
+            for name in LABEL_TEXTS
+        }
+        stops = frozenset(t for group in texts.values() for t in group)
+        tiers = {name: LabelTier(group, stops) for name, group in texts.items() if group}
+        patterns = self.label_patterns
+        if "id_pattern" in patterns and "details_link" in patterns:
+            id_pattern = linear_regex(patterns["id_pattern"])
+            tiers["card"] = LabelTier(
+                id_pattern=id_pattern, details_link=linear_regex(patterns["details_link"])
+            )
+        for name, (spec, path) in [*self.fields.items(), *self.page_kinds.items()]:
+            for fb in spec.fallbacks:
+                if fb.label is not None and fb.label not in tiers:
+                    need = (
+                        "[labels] id_pattern and details_link"
+                        if fb.label == "card"
+                        else f"texts for {fb.label} in a [labels.LANGUAGE] table"
+                    )
+                    raise ConfigError(
+                        f"{path}: fields.{name}: label {fb.label!r} needs {need}; "
+                        f"add them to the file (see {builtin})"
+                    )
+        return tiers
 
 
 def _marketplace(table: dict[str, Any]) -> Marketplace:
@@ -254,14 +310,18 @@ def _any_of(patterns: list[str]) -> tuple[Pattern, ...]:
     return (linear_regex("|".join(f"(?:{p})" for p in patterns)),) if patterns else ()
 
 
-def _field(name: str, spec: FieldTable, path: str) -> FieldSpec:
-    return FieldSpec(name, tuple(_fallback(fb) for fb in spec.fallbacks), spec.required, path)
+def _field(name: str, spec: FieldTable, path: str, tiers: dict[str, LabelTier]) -> FieldSpec:
+    fallbacks = tuple(_fallback(fb, tiers) for fb in spec.fallbacks)
+    return FieldSpec(name, fallbacks, spec.required, path)
 
 
-def _fallback(table: Any) -> Fallback:
+def _fallback(table: Any, tiers: dict[str, LabelTier]) -> Fallback:
     kind = next(k for k in _FALLBACK_KINDS if getattr(table, k) is not None)
     expr: str = getattr(table, kind)
     label = f"{kind} {expr}"
+    if kind == "label":
+        pattern = linear_regex(table.pattern) if table.pattern is not None else None
+        return Fallback(kind, expr, label, pattern=pattern, tier=tiers[expr])
     if kind == "css":
         pattern = linear_regex(table.pattern) if table.pattern is not None else None
         return Fallback(kind, expr, label, attr=table.attr, pattern=pattern)
@@ -348,7 +408,7 @@ def _css_values(fb: Fallback, scope: Scope) -> list[str]:
         raw = node.attributes.get(fb.attr) if fb.attr else node.text(separator=" ", strip=True)
         if not raw:
             continue
-        value = raw if fb.attr else _WS.sub(" ", raw).strip()
+        value = raw if fb.attr else WS.sub(" ", raw).strip()
         if fb.pattern is not None:
             found = fb.pattern.search(normalise(value))
             if not found:
@@ -359,9 +419,16 @@ def _css_values(fb: Fallback, scope: Scope) -> list[str]:
     return values
 
 
+def _label_values(fb: Fallback, scope: Scope) -> list[str]:
+    assert fb.tier is not None
+    return labels.values(scope.node, fb.tier.texts, fb.tier.stops, fb.pattern)
+
+
 def _values(fb: Fallback, scope: Scope) -> list[str]:
     if fb.kind == "css":
         return _css_values(fb, scope)
+    if fb.kind == "label":
+        return _label_values(fb, scope)
     assert fb.regex is not None
     if fb.kind == "href":
         return _href_values(fb.regex, fb.joinable, scope)
@@ -423,9 +490,12 @@ def nodes(spec: FieldSpec, scope: Scope, log: MatchLog | None = None) -> list[Le
     """Container elements (cards, shipments, items) from the first css fallback that finds
     any, without elements nested inside another match."""
     for fb in spec.fallbacks:
-        if fb.kind != "css":
+        if fb.kind == "label" and fb.tier is not None and fb.tier.id_pattern is not None:
+            found = _label_cards(fb.tier, scope)
+        elif fb.kind == "css":
+            found = scope.node.css(fb.expr)
+        else:
             continue
-        found = scope.node.css(fb.expr)
         if found:
             if log is not None:
                 log.hit(spec.name, fb.label)
@@ -433,6 +503,11 @@ def nodes(spec: FieldSpec, scope: Scope, log: MatchLog | None = None) -> list[Le
     if log is not None:
         log.miss(spec.name)
     return []
+
+
+def _label_cards(tier: LabelTier, scope: Scope) -> list[LexborNode]:
+    assert tier.id_pattern is not None and tier.details_link is not None
+    return labels.cards(scope.node, tier.id_pattern, tier.details_link)
 
 
 def _outermost(found: list[LexborNode]) -> list[LexborNode]:

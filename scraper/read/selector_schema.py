@@ -51,7 +51,15 @@ PAGE_KIND_NAMES = (
     *("challenge", "captcha", "otp", "sign_in", "error", "tracking"),
     *("order_details", "digital_order", "order_list_shell"),
 )
+FALLBACK_KINDS = ("css", "href", "text", "html", "label")
+LabelName = Literal["card", "order_id", "placed", "total", "return_until"]
+"""What a label fallback reads: "card" finds order cards by their ids, the others a value
+by the texts of [labels.LANGUAGE] under the same name."""
+LABEL_TEXTS = ("order_id", "placed", "total", "ship_to", "return_until")
+"""The names a [labels.LANGUAGE] table may give texts for. ship_to is read by no field:
+it marks where a value ends ("Total" above "Ship to" has no value)."""
 _SHOWN = 40
+_LABEL_CHARS = 60
 _PROBE = LexborHTMLParser("<p></p>")
 
 
@@ -148,22 +156,66 @@ class FallbackTable(_Table):
     href: Regex | None = None
     text: Regex | None = None
     html: Regex | None = None
+    label: LabelName | None = None
     attr: str | None = None
     pattern: Regex | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> FallbackTable:
-        kinds = [k for k in ("css", "href", "text", "html") if getattr(self, k) is not None]
+        kinds = [k for k in FALLBACK_KINDS if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError("needs exactly one of css, href, text, html")
-        if kinds[0] != "css" and (self.attr is not None or self.pattern is not None):
-            raise ValueError("attr and pattern go with css only")
+            raise ValueError(f"needs exactly one of {', '.join(FALLBACK_KINDS)}")
+        stray_attr = kinds[0] != "css" and self.attr is not None
+        if stray_attr or (kinds[0] not in ("css", "label") and self.pattern is not None):
+            raise ValueError("attr and pattern go with css only (and pattern with label)")
         return self
 
 
 class FieldTable(_Table):
     fallbacks: Annotated[list[FallbackTable], Field(min_length=1, max_length=50)]
     required: bool = False
+
+
+def _label_text(value: str) -> str:
+    if not value.strip() or len(value) > _LABEL_CHARS:
+        raise ValueError(
+            f"a label is 1 to {_LABEL_CHARS} characters of page text, got {shown(value)}"
+        )
+    return value
+
+
+LabelTexts = Annotated[
+    list[Annotated[str, AfterValidator(_label_text)]], Field(min_length=1, max_length=20)
+]
+LanguageCode = Annotated[str, _shape("[a-z]{2,3}", 'a language code like "ja"')]
+
+
+class LanguageLabels(_Table):
+    """The labels of one language, as the page prints them (matched NFKC, any case)."""
+
+    order_id: LabelTexts | None = None
+    placed: LabelTexts | None = None
+    total: LabelTexts | None = None
+    ship_to: LabelTexts | None = None
+    return_until: LabelTexts | None = None
+
+
+class LabelsTable(_Table):
+    """[labels]: how the label tier finds an order (id_pattern, details_link: regexes whose
+    group 1 is the id) and, in [labels.LANGUAGE], the labels it reads values by."""
+
+    id_pattern: Regex | None = None
+    details_link: Regex | None = None
+    languages: dict[LanguageCode, LanguageLabels] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        # Replaces _Table's check: every key but the two patterns names a language.
+        if not isinstance(data, dict):
+            return data
+        plain = {k: v for k, v in data.items() if k in ("id_pattern", "details_link")}
+        return {**plain, "languages": {k: v for k, v in data.items() if k not in plain}}
 
 
 class MarketplaceTable(_Table):
@@ -201,6 +253,7 @@ class SelectorFile(_Table):
     marketplace: MarketplaceTable | None = None
     status: StatusTable | None = None
     page_kinds: dict[str, FieldTable] | None = None
+    labels: LabelsTable | None = None
     fields: dict[str, FieldTable] | None = None
 
     @field_validator("fields")
@@ -283,7 +336,7 @@ def _where(loc: tuple[int | str, ...]) -> str:
     """("fields", "order_id", "fallbacks", 0, "text") → "fields.order_id.fallbacks[0].text"."""
     out = ""
     for part in loc:
-        if part == "[key]":
+        if part in ("[key]", "languages"):
             continue
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out

@@ -6,7 +6,8 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from cancelwatch.scraper.read.markup import Marketplace, normalise
+from cancelwatch.scraper.read.markup import Marketplace
+from cancelwatch.scraper.read.text import normalise
 
 _MONTHS = {
     name: number
