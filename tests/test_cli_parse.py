@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -147,11 +148,28 @@ def test_a_list_that_shows_orders_but_yields_none_is_a_selector_failure(tmp_path
     assert "cancelwatch doctor" in result["error"]
 
 
-def test_a_list_with_an_order_count_and_no_cards_at_all_is_a_selector_failure(tmp_path):
-    drifted = tmp_path / "drifted.html"
-    html = LIST_2024.read_text(encoding="utf-8")
+def _renamed_cards(html: str) -> str:
     for old, new in (("order-card", "oc-renamed"), ("a-box-group", "x-group")):
         html = html.replace(old, new)
+    return html
+
+
+def test_cards_whose_classes_changed_are_read_by_their_labels(tmp_path):
+    drifted = tmp_path / "drifted.html"
+    drifted.write_text(_renamed_cards(LIST_2024.read_text(encoding="utf-8")), encoding="utf-8")
+    code, out, _ = cancelwatch("parse", str(drifted), "--json")
+    assert code == 0
+    assert len(json.loads(out)["orders"]) == 10
+    code, out, _ = cancelwatch("doctor", str(drifted), "--json")
+    fields = {f["field"]: f for f in json.loads(out)["fields"]}
+    assert list(fields["order_card"]["matched"]) == ["label card"]
+
+
+def test_a_list_with_an_order_count_and_no_cards_at_all_is_a_selector_failure(tmp_path):
+    drifted = tmp_path / "drifted.html"
+    html = _renamed_cards(LIST_2024.read_text(encoding="utf-8"))
+    # No order number left to find a card by, in the text or the links: truly blind.
+    html = re.sub(r"\b(\d{3})-(\d{7})-(\d{7})\b", r"\1x\2x\3", html)
     drifted.write_text(html, encoding="utf-8")
     code, out, _ = cancelwatch("parse", str(drifted), "--json")
     assert code == 1

@@ -21,7 +21,8 @@ class Fault(StrEnum):
     TRUNCATED = "truncated-html"
     """Order pages stop half-way through their HTML."""
     MARKUP_DRIFT = "markup-drift"
-    """Order pages rename the classes the selectors rely on; the count still shows."""
+    """Order pages rename the classes the selectors rely on and reword the labels beside
+    the values (a redesign nothing reads any more); the count still shows."""
     SESSION_EXPIRY = "session-expiry"
     """The session ends at the first list page past page 1 (once per switch-on)."""
     CAPTCHA = "captcha"
@@ -98,12 +99,26 @@ DRIFT = {
 _CLASS_ATTR = re.compile(r'class="([^"]*)"')
 
 
+# The header labels too: with only the classes renamed, the label tier still reads the
+# page, and the fault would no longer show what a page that cannot be read does.
+DRIFT_WORDS = {
+    "注文日": "ご購入日時",
+    "合計": "お支払い額",
+    "注文番号": "受付番号",
+    "Order placed": "Bought",
+    "Total": "Paid",
+    "Order #": "Ref.",
+}
+_DRIFT_WORD = re.compile("|".join(re.escape(word) for word in DRIFT_WORDS))
+
+
 def drift(html: str) -> str:
     def rename(match: re.Match[str]) -> str:
         tokens = [DRIFT.get(token, token) for token in match.group(1).split(" ")]
         return f'class="{" ".join(tokens)}"'
 
-    return _CLASS_ATTR.sub(rename, html)
+    renamed = _CLASS_ATTR.sub(rename, html)
+    return _DRIFT_WORD.sub(lambda match: DRIFT_WORDS[match.group(0)], renamed)
 
 
 def truncate(html: str, keep: float) -> str:
