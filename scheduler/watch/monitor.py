@@ -17,6 +17,7 @@ from cancelwatch.scheduler.state.store import NewAlert, Retire, State, StoredOrd
 from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch.blocked import guard_alert
 from cancelwatch.scheduler.watch.dispatch import Dispatched, dispatch
+from cancelwatch.scheduler.watch.labels_alert import labels_alert
 from cancelwatch.scraper.browse.crawl import CrawlResult
 from cancelwatch.scraper.errors import AmazonUnavailable, SelectorFailure, SignInNeeded
 from cancelwatch.scraper.read.markup import load_selectors
@@ -123,9 +124,12 @@ class WatchedCheck:
             new_alerts += planned
             retire += moot
         new_alerts += self._risk_alert(now)
-        blocked = guard_alert(result.refused, now, self.lang)
-        if blocked is not None:
-            new_alerts.append(blocked)
+        for account_alert in (
+            guard_alert(result.refused, now, self.lang),
+            labels_alert(result.read_by_labels, now, self.lang),
+        ):
+            if account_alert is not None:
+                new_alerts.append(account_alert)
         self.state.record_check(
             self.account,
             self.marketplace,

@@ -79,6 +79,8 @@ class CrawlResult:
     refused: list[Refused] = field(default_factory=list)
     """What the read-only guard refused while this crawl read its pages: a link the crawl
     would have followed, or something a page tried by itself."""
+    read_by_labels: bool = False
+    """Some order-list page was read partly by its labels only (`ParsedPage.read_by_labels`)."""
 
 
 @dataclass
@@ -129,6 +131,7 @@ class Crawl:
                 break
             page = self._load_list(url)
             self.result.pages_read += 1
+            self.result.read_by_labels |= page.read_by_labels
             if self.progress is not None:
                 self.progress(
                     f"read order page {self.result.pages_read} ({len(page.orders)} orders)"

@@ -23,6 +23,8 @@ class Fault(StrEnum):
     MARKUP_DRIFT = "markup-drift"
     """Order pages rename the classes the selectors rely on and reword the labels beside
     the values (a redesign nothing reads any more); the count still shows."""
+    CLASS_DRIFT = "class-drift"
+    """Order pages rename the same classes but keep the labels: the label tier reads them."""
     SESSION_EXPIRY = "session-expiry"
     """The session ends at the first list page past page 1 (once per switch-on)."""
     CAPTCHA = "captcha"
@@ -112,12 +114,16 @@ DRIFT_WORDS = {
 _DRIFT_WORD = re.compile("|".join(re.escape(word) for word in DRIFT_WORDS))
 
 
-def drift(html: str) -> str:
+def drift(html: str, *, words: bool = True) -> str:
+    """`markup-drift`; with `words=False`, `class-drift`."""
+
     def rename(match: re.Match[str]) -> str:
         tokens = [DRIFT.get(token, token) for token in match.group(1).split(" ")]
         return f'class="{" ".join(tokens)}"'
 
     renamed = _CLASS_ATTR.sub(rename, html)
+    if not words:
+        return renamed
     return _DRIFT_WORD.sub(lambda match: DRIFT_WORDS[match.group(0)], renamed)
 
 

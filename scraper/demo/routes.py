@@ -152,6 +152,8 @@ class Routes:
             return response
         if self.ctx.faults.active(Fault.MARKUP_DRIFT):
             response.body = drift(response.body)
+        elif self.ctx.faults.active(Fault.CLASS_DRIFT):
+            response.body = drift(response.body, words=False)
         if self.ctx.faults.active(Fault.TRUNCATED):
             response.body = truncate(response.body, self.ctx.options.truncate_at)
         return response

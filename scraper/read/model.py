@@ -122,6 +122,8 @@ class ParsedPage:
     """The error Amazon shows on a sign-in or OTP page (rejected password, wrong code)."""
     matches: dict[str, str | None] = field(default_factory=dict)
     """Field name → the fallback that matched it (None: none did). For `doctor`."""
+    read_by_labels: bool = False
+    """Some field was found only by the label tier: the selectors no longer fit the page."""
 
 
 def to_json(value: Any) -> Any:

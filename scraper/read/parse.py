@@ -91,7 +91,15 @@ def _page(
     name: str, kind: PageKind, log: MatchLog, warnings: list[str], **extra: object
 ) -> ParsedPage:
     matches = _matches(log)
-    return ParsedPage(name, kind, warnings=tuple(warnings), matches=matches, **extra)  # type: ignore[arg-type]
+    by_labels = _read_by_labels(log)
+    return ParsedPage(
+        name,
+        kind,
+        warnings=tuple(warnings),
+        matches=matches,
+        read_by_labels=by_labels,
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def _details(
@@ -191,3 +199,9 @@ def _matches(log: MatchLog) -> dict[str, str | None]:
     for name in log.missed:
         matches.setdefault(name, None)
     return matches
+
+
+def _read_by_labels(log: MatchLog) -> bool:
+    # Any label hit counts, not just the most common fallback: one card read by its labels
+    # is already a page the selectors have stopped fitting.
+    return any(label.startswith("label ") for counter in log.used.values() for label in counter)
