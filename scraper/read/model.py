@@ -35,6 +35,16 @@ class OrderStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Approval(StrEnum):
+    """Where an Amazon Business order stands with its approver (the card's approval box)."""
+
+    PENDING = "pending"
+    """Awaiting approval: the buyer does not cancel it the usual way; unapproved, it
+    cancels itself after 7 days (docs/rules.md)."""
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class Cancellability(StrEnum):
     YES = "yes"
     """The page offers the cancel control: the buyer can cancel now."""
@@ -104,6 +114,8 @@ class Order:
     shipments: tuple[Shipment, ...] = ()
     items: tuple[Item, ...] = ()
     details_url: str | None = None
+    approval: Approval | None = None
+    """Amazon Business orders only: None when the page shows no approval box."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,7 @@ def order_from_json(data: dict[str, Any]) -> Order:
         shipments=tuple(_shipment(s) for s in data.get("shipments", ())),
         items=tuple(_item(i) for i in data.get("items", ())),
         details_url=data.get("details_url"),
+        approval=Approval(data["approval"]) if data.get("approval") else None,
     )
 
 
