@@ -16,6 +16,7 @@ from cancelwatch.scraper.read.markup import (
     read,
 )
 from cancelwatch.scraper.read.model import (
+    Approval,
     Cancellability,
     Item,
     Order,
@@ -82,8 +83,15 @@ class OrderReader:
             shipments=shipments,
             items=items,
             details_url=self._read("details_link", scope),
+            approval=self._approval(scope),
         )
         return order, missing
+
+    def _approval(self, scope: Scope) -> Approval | None:
+        for state in (Approval.REJECTED, Approval.PENDING, Approval.APPROVED):
+            if self._present(f"approval_{state.value}", scope):
+                return state
+        return None
 
     def _cancellability(self, scope: Scope) -> tuple[Cancellability, str | None]:
         cancel = self._read("cancel_link", scope)

@@ -41,6 +41,7 @@ FIELD_NAMES = (
     *("order_id", "placed_on", "total", "details_link", "cancel_link", "cancel_request"),
     *("tracking_link", "digital", "order_cancelled", "preorder", "release_date"),
     *("cancel_deadline", "return_until", "left_at_door", "handed_over"),
+    *("approval_rejected", "approval_pending", "approval_approved"),
     *("shipment", "shipment_primary", "shipment_secondary", "status_code"),
     *("item", "item_title", "item_url", "item_asin", "item_quantity", "item_seller"),
     *("details_total", "carrier", "tracking_id", "tracking_status", "details_root"),
