@@ -242,7 +242,7 @@ TOO_DEEP = "x = " + "[" * 50_000 + "]" * 50_000 + "\n"
         (
             "[accounts.x]\nmarketplace = 'amazon.de'\n",
             "[accounts.x] marketplace:",
-            'one of amazon.co.jp, amazon.com, got "amazon.de"',
+            'one of amazon.ca, amazon.co.jp, amazon.co.uk, amazon.com, got "amazon.de"',
         ),
         ("[accounts.x]\nbase_url = 'file:///etc/passwd'\n", "[accounts.x] base_url:", "http://"),
         ('[accounts."a\\u0007b"]\n', "accounts:", "account name (1 to 64 characters"),

@@ -416,8 +416,8 @@ def test_doctor_names_an_override_no_marketplace_reads(tmp_path, monkeypatch):
     assert json.loads(out)["file"] == str(saved)
     assert err == (
         f"cancelwatch: warning: {home / 'amazon.con.toml'}: not a marketplace cancelwatch "
-        "knows (amazon.co.jp, amazon.com), so no page reads it; name a selector override "
-        "after its marketplace\n"
+        "knows (amazon.ca, amazon.co.jp, amazon.co.uk, amazon.com), so no page reads it; "
+        "name a selector override after its marketplace\n"
     )
 
 

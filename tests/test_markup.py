@@ -27,7 +27,7 @@ def _override(tmp_path: Path, text: str) -> Path:
 
 
 def test_both_marketplaces_ship_and_load():
-    assert marketplaces() == ["amazon.co.jp", "amazon.com"]
+    assert marketplaces() == ["amazon.ca", "amazon.co.jp", "amazon.co.uk", "amazon.com"]
     jp = load_selectors("amazon.co.jp", override_dir=Path("/nonexistent"))
     assert (jp.marketplace.currency, jp.marketplace.timezone) == ("JPY", "Asia/Tokyo")
     assert jp.field("order_id").required
@@ -35,7 +35,7 @@ def test_both_marketplaces_ship_and_load():
 
 def test_unknown_marketplace_lists_the_known_ones():
     with pytest.raises(
-        ConfigError, match=r"unknown marketplace 'amazon\.de'; known: amazon\.co\.jp"
+        ConfigError, match=r"unknown marketplace 'amazon\.de'; known: amazon\.ca, amazon\.co\.jp"
     ):
         load_selectors("amazon.de")
 

@@ -32,7 +32,20 @@ _MONTHS = {
 }
 _AMOUNT = re.compile(r"(-)?\s*[$¥€£]?\s*(\d[\d,]*(?:\.\d+)?)")
 _COUNT = re.compile(r"\d[\d,]*")
-_SYMBOLS = (("$", "USD"), ("¥", "JPY"), ("円", "JPY"), ("€", "EUR"), ("£", "GBP"))
+# Longest first: "US$", "CDN$" and "C$" hold a "$" too. A bare "$" is US dollars on every
+# site: amazon.com's own, and on amazon.ca too, where Canadian dollars print as "CDN$" or
+# "C$" (issue 9, read off real amazon.ca pages: 'a bare "$" on amazon.ca that is USD').
+_SYMBOLS = (
+    ("US$", "USD"),
+    ("CDN$", "CAD"),
+    ("CA$", "CAD"),
+    ("C$", "CAD"),
+    ("$", "USD"),
+    ("¥", "JPY"),
+    ("円", "JPY"),
+    ("€", "EUR"),
+    ("£", "GBP"),
+)
 # More digits than any real count or amount: a page's run of 40,000 digits is not a number
 # (and int() refuses over 4,300 digits with a ValueError).
 _MAX_DIGITS = 15
