@@ -23,7 +23,12 @@ DEFAULT_RETURN = "/your-orders/orders"
 CAPTCHA_CHARACTERS = "DEMO42"
 """What the demo CAPTCHA asks for; it is printed on the page, so a human can pass it."""
 # Amazon's own cookie names for the signed-in session, per marketplace.
-COOKIE_NAMES = {"amazon.co.jp": "at-acbjp", "amazon.com": "at-main"}
+COOKIE_NAMES = {
+    "amazon.co.jp": "at-acbjp",
+    "amazon.com": "at-main",
+    "amazon.co.uk": "at-acbuk",
+    "amazon.ca": "at-acbca",
+}
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """What each marketplace prints: words, dates, money. The words are docs/rules.md's and the
-same as the Japanese test pages in tests/fixtures/amazon.co.jp."""
+same as the Japanese test pages in tests/fixtures/amazon.co.jp; amazon.co.uk's are the
+British ones issue 9 names ("Dispatched", "Dispatch to", dates as "16 December 2025")."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ _MONTHS = (
     *("January", "February", "March", "April", "May", "June"),
     *("July", "August", "September", "October", "November", "December"),
 )
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# How each currency's amounts are printed: amazon.ca prints its own dollars as "CDN$ 19.95",
+# so that a bare "$" there is a US dollar (issue 9).
+_MONEY = {"USD": "${:,.2f}", "GBP": "£{:,.2f}", "CAD": "CDN$ {:,.2f}"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,8 @@ class Locale:
     handover_said: bool
     """Whether the plain "delivered" detail line says it was handed over (amazon.com's
     "handed to resident"); amazon.co.jp's 「配達が完了しました」 does not say how."""
+    day_first: bool = False
+    """English dates day before month, as amazon.co.uk prints them ("16 December 2025")."""
 
     def w(self, key: str, **values: object) -> str:
         return self.words[key].format(**values)
@@ -34,13 +41,22 @@ class Locale:
     def full_date(self, day: date) -> str:
         if self.lang.startswith("ja"):
             return f"{day.year}年{day.month}月{day.day}日"
+        if self.day_first:
+            return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
         return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
 
     def short_date(self, day: date) -> str:
         """A date without its year, as delivery lines print it."""
         if self.lang.startswith("ja"):
             return f"{day.month}月{day.day}日"
+        if self.day_first:
+            return f"{day.day} {_MONTHS[day.month - 1]}"
         return f"{_MONTHS[day.month - 1]} {day.day}"
+
+    def release(self, day: date) -> str:
+        """A pre-order's release line; amazon.co.uk names the weekday ("Release date:
+        Thursday, 16 April 2020", docs/rules.md)."""
+        return self.w("release", date=self.full_date(day), weekday=_WEEKDAYS[day.weekday()])
 
     def slash_date(self, day: date) -> str:
         """The digital order summary's form (2024/10/30 on amazon.co.jp)."""
@@ -51,7 +67,7 @@ class Locale:
     def money(self, amount: Decimal) -> str:
         if self.currency == "JPY":
             return f"￥{int(amount):,}"
-        return f"${amount:,.2f}"
+        return _MONEY[self.currency].format(amount)
 
 
 _JA = {
@@ -137,6 +153,9 @@ _JA = {
     "would_buy": "注文を確定する",
     "would_change": "変更を保存",
     "demo_done": "デモストア: この操作は実行されていません(要求は記録されました)。",
+    "placed_by": "注文者",
+    "approval_pending": "この注文は承認待ちです。",
+    "approval_link": "承認リクエストを表示",
     "name": "山田 太郎",
     "address": "〒100-0001 東京都千代田区見本町1-2-3",
     "country": "日本",
@@ -223,9 +242,36 @@ _EN = {
     "would_buy": "Place your order",
     "would_change": "Save changes",
     "demo_done": "Demo store: nothing was done (the request was logged).",
+    "placed_by": "Placed by",
+    "approval_pending": "This order is awaiting approval.",
+    "approval_link": "View approval request",
     "name": "Jane Doe",
     "address": "123 MAIN ST, ANYTOWN, ST 00000-0000",
     "country": "United States",
+}
+
+_UK = {
+    **_EN,
+    "ship_to": "Dispatch to",
+    "invoice": "Invoice",
+    "not_shipped": "Not yet dispatched",
+    "preparing": "Preparing for dispatch",
+    "shipped": "Dispatched",
+    "delivered_detail": "Parcel was handed to resident.",
+    "left_at_door": "Your parcel was left near the front door or porch.",
+    "release": "Release date: {weekday}, {date}",
+    "shipping": "Postage &amp; Packing:",
+    "carrier": "Dispatched with {carrier}",
+    "name": "Jane Smith",
+    "address": "1 HIGH STREET, ANYTOWN, AB1 2CD",
+    "country": "United Kingdom",
+}
+
+# amazon.ca speaks amazon.com's English; its own spelling shows in the catalogue's titles.
+_CA = {
+    **_EN,
+    "address": "123 MAIN ST, ANYTOWN, ON A1A 1A1",
+    "country": "Canada",
 }
 
 LOCALES = {
@@ -234,6 +280,12 @@ LOCALES = {
     ),
     "amazon.com": Locale(
         "amazon.com", "en-us", "a-m-us", ZoneInfo("America/Los_Angeles"), "USD", _EN, True
+    ),
+    "amazon.co.uk": Locale(
+        "amazon.co.uk", "en-gb", "a-m-gb", ZoneInfo("Europe/London"), "GBP", _UK, True, True
+    ),
+    "amazon.ca": Locale(
+        "amazon.ca", "en-ca", "a-m-ca", ZoneInfo("America/Toronto"), "CAD", _CA, True
     ),
 }
 

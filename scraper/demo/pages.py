@@ -164,7 +164,21 @@ def _card(view: View, order: DemoOrder) -> str:
         details_url=esc(details_url(order)),
         hide_order=esc(loc.w("hide_order")),
         name=esc(view.name),
+        approval=approval_box(loc, order, "approval_box"),
         boxes=_delivery_box(view, order),
+    )
+
+
+def approval_box(loc: Locale, order: DemoOrder, template: str) -> str:
+    """An Amazon Business order's word from its approver, with the link to the request;
+    empty for a consumer order."""
+    if order.approval is None:
+        return ""
+    return fill(
+        template,
+        text=esc(loc.w(f"approval_{order.approval.value}")),
+        href="/ab/approvals/pending?ref=ppx_yo2ov_dt_b_approval",
+        link=esc(loc.w("approval_link")),
     )
 
 
@@ -213,7 +227,7 @@ def item_extras(view: View, order: DemoOrder) -> list[str]:
     loc = view.locale
     lines = []
     if order.release_on is not None:
-        lines.append(loc.w("release", date=loc.full_date(order.release_on)))
+        lines.append(loc.release(order.release_on))
     until = order.return_until(loc, view.now)
     if until is not None:
         lines.append(loc.w("return_until", date=loc.full_date(until)))
@@ -333,6 +347,8 @@ def order_details(view: View, order: DemoOrder) -> str:
     cancelled = ""
     if order.stage(view.now).status is OrderStatus.CANCELLED:
         cancelled = fill("cancelled_alert", text=esc(loc.w("cancelled_detail")))
+    if order.approval is not None:
+        cancelled += fill("cancelled_alert", text=esc(loc.w(f"approval_{order.approval.value}")))
     body = fill(
         "details",
         account=esc(loc.w("account")),
@@ -365,7 +381,7 @@ def _return_line(view: View, order: DemoOrder) -> str:
 
 
 def _release_line(loc: Locale, order: DemoOrder) -> str:
-    return loc.w("release", date=loc.full_date(order.release_on)) if order.release_on else ""
+    return loc.release(order.release_on) if order.release_on else ""
 
 
 def _subtotals(loc: Locale, order: DemoOrder) -> str:

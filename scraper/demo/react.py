@@ -61,9 +61,12 @@ def _card(view: View, order: DemoOrder) -> str:
     loc = view.locale
     placed = order.placed_at.astimezone(loc.zone).date()
     invoice = f"/gp/css/summary/print.html?orderID={order.id}&ref=ppx_yo2ov_dt_b_invoice"
-    ship_to = ""
+    ship_to = placed_by = ""
     if not order.digital:
         ship_to = fill("react_ship_to", ship_to_label=esc(loc.w("ship_to")), name=esc(view.name))
+    if order.placed_by is not None:
+        label = esc(loc.w("placed_by"))
+        placed_by = fill("react_placed_by", placed_by_label=label, placed_by=esc(order.placed_by))
     return fill(
         "react_card",
         placed_label=esc(loc.w("placed")),
@@ -71,12 +74,14 @@ def _card(view: View, order: DemoOrder) -> str:
         total_label=esc(loc.w("total")),
         total=esc(loc.money(order.total)),
         ship_to=ship_to,
+        placed_by=placed_by,
         order_no_label=esc(loc.w("order_no")),
         order_id=esc(order.id),
         invoice_url=esc(invoice),
         invoice=esc(loc.w("invoice")),
         details_url=esc(pages.details_url(order)),
         view_details=esc(loc.w("view_details")),
+        approval=pages.approval_box(loc, order, "react_approval"),
         box=_digital_box(view, order) if order.digital else _delivery_box(view, order),
     )
 

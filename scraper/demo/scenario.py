@@ -9,7 +9,7 @@ contract the tests hold the markup to.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -18,10 +18,16 @@ from typing import Literal
 from cancelwatch.scraper.demo import tracking_numbers
 from cancelwatch.scraper.demo.locale import Locale, locale_for
 from cancelwatch.scraper.read.carriers import Carrier
-from cancelwatch.scraper.read.model import Cancellability, OrderStatus, PreOrder
+from cancelwatch.scraper.read.model import Approval, Cancellability, OrderStatus, PreOrder
 
 # Amazon's own Seller Central rule: a buyer cancels a seller's order directly for this long.
-SELLER_WINDOW = {"amazon.co.jp": timedelta(minutes=5), "amazon.com": timedelta(minutes=30)}
+# amazon.co.uk's help says 30 minutes too; amazon.ca takes amazon.com's rule (issue 9).
+SELLER_WINDOW = {
+    "amazon.co.jp": timedelta(minutes=5),
+    "amazon.com": timedelta(minutes=30),
+    "amazon.co.uk": timedelta(minutes=30),
+    "amazon.ca": timedelta(minutes=30),
+}
 RETURN_DAYS = 30
 # Old closed orders sit behind the open ones, one every so often, back from this age.
 _HISTORY_START = timedelta(days=40)
@@ -88,6 +94,8 @@ class Expected:
     return_until: date | None
     tracking: tuple[str, str] | None
     """(canonical carrier, tracking ID) on the tracking page, when the order has shipped."""
+    approval: Approval | None = None
+    """Amazon Business orders: where the order stands with its approver."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,10 @@ class DemoOrder:
     cancel_deadline: date | None = None
     left_at_door: bool = False
     seller_id: str | None = None
+    placed_by: str | None = None
+    """Amazon Business orders: the buyer who placed it, printed in its own column."""
+    approval: Approval | None = None
+    """Amazon Business orders: the approval box's state; None for a consumer order."""
 
     @property
     def digital(self) -> bool:
@@ -176,6 +188,7 @@ class DemoOrder:
             left_at_door=door,
             return_until=self.return_until(locale, now),
             tracking=tracking,
+            approval=self.approval,
         )
 
 
@@ -221,6 +234,9 @@ class _Catalogue:
     carriers: dict[str, tuple[Carrier, str]]
     """case → (carrier, printed name)"""
     history_titles: tuple[tuple[str, str], ...]
+    placed_by: str | None = None
+    """Who places the catalogue's Amazon Business order (its "business" item); None where
+    the demo account shops as a consumer only."""
 
 
 _JP = _Catalogue(
@@ -305,7 +321,97 @@ _US = _Catalogue(
     ),
 )
 
-_CATALOGUES = {"amazon.co.jp": _JP, "amazon.com": _US}
+_UK = _Catalogue(
+    prefixes=("202", "203", "204", "205", "206"),
+    items={
+        "cancellable_soon": (
+            "Sample Brand Wireless Earbuds, Bluetooth 5.3, Noise Cancelling, Black",
+            "64.99",
+        ),
+        "seller_window": ("Sample Leather Works Handmade Card Holder, Tan", "19.95"),
+        "business": ("Sample Office A4 Copier Paper, 80 gsm, 5 Reams", "24.99"),
+        "preparing": ("Sample Home Electric Kettle, 1.7 Litre, Cream", "29.99"),
+        "preorder": ("Sample Game Limited Edition (with Bonus)", "54.99"),
+        "shipped_1": ("Sample Kitchen Stainless Steel Measuring Spoons, Set of 5", "9.49"),
+        "shipped_2": ("Sample Books: Statistics for Beginners (Paperback)", "14.99"),
+        "shipped_3": ("Sample Furniture Folding Desk, 80 cm, Grey", "89.00"),
+        "shipped_4": ("Sample Sports Yoga Mat, 10 mm, Colour: Plum", "22.50"),
+        "delivered": ("Sample Camping LED Lantern, Rechargeable", "34.00"),
+        "left_at_door": ("Sample Household Washing-Up Liquid Refill, 1.5 Litre", "8.20"),
+        "cancelled": ("Sample Office Gel Pens, 0.5 mm, 10 Pack", "7.99"),
+        "kindle": ("The Sample Story: Part One (Kindle Edition)", "8.99"),
+        "app": ("Sample Puzzle Pro", "2.49"),
+        "music": ("Sample Artist: Sample Album", "7.99"),
+    },
+    sold_by_amazon="Amazon EU S.a.r.L., UK Branch",
+    seller="Sample Leather Works Ltd",
+    # Royal Mail, DPD and Evri deliver most of amazon.co.uk's parcels, but cancelwatch
+    # knows no carrier of theirs yet (scraper/read/carriers.py): the demo uses those it knows.
+    carriers={
+        "cancellable_soon": (Carrier.AMAZON_LOGISTICS, "Amazon"),
+        "preparing": (Carrier.UPS, "UPS"),
+        "shipped_1": (Carrier.AMAZON_LOGISTICS, "Amazon"),
+        "shipped_2": (Carrier.UPS, "UPS"),
+        "shipped_3": (Carrier.FEDEX, "FedEx"),
+        "shipped_4": (Carrier.AMAZON_LOGISTICS, "Amazon"),
+        "delivered": (Carrier.UPS, "UPS"),
+        "left_at_door": (Carrier.AMAZON_LOGISTICS, "Amazon"),
+    },
+    history_titles=(
+        ("Sample Household Tissues, 5 Boxes", "6.49"),
+        ("Sample Books: The Sample Cookbook (Paperback)", "12.99"),
+        ("Sample Electronics USB-C Cable, 1 m", "7.99"),
+        ("Sample Foods Ground Coffee, 227 g", "5.75"),
+    ),
+    placed_by="Alex Taylor",
+)
+
+_CA = _Catalogue(
+    prefixes=("701", "702"),
+    items={
+        "cancellable_soon": (
+            "Sample Brand Wireless Earbuds, Bluetooth 5.3, Noise Cancelling, Black",
+            "99.99",
+        ),
+        "seller_window": ("Sample Leather Works Handmade Card Holder, Colour: Tan", "29.95"),
+        "business": ("Sample Office Copy Paper, Letter, 5 Reams", "44.99"),
+        "preparing": ("Sample Home Electric Kettle, 1.7 L, Grey", "49.99"),
+        "preorder": ("Sample Game Limited Edition (with Bonus)", "79.99"),
+        "shipped_1": ("Sample Kitchen Stainless Steel Measuring Spoons, Set of 5", "16.99"),
+        "shipped_2": ("Sample Books: Statistics for Beginners (Paperback)", "24.50"),
+        "shipped_3": ("Sample Furniture Folding Desk, 80 cm, Centre Drawer", "159.00"),
+        "shipped_4": ("Sample Sports Yoga Mat, 10 mm, Colour: Plum", "39.95"),
+        "delivered": ("Sample Camping LED Lantern, Rechargeable", "59.00"),
+        "left_at_door": ("Sample Household Dish Soap Refill, 1.5 L", "18.49"),
+        "cancelled": ("Sample Office Gel Pens, 0.5 mm, 10 Pack", "12.99"),
+        "kindle": ("The Sample Story: Part One (Kindle Edition)", "14.99"),
+        "app": ("Sample Puzzle Pro", "3.99"),
+        "music": ("Sample Artist: Sample Album", "12.49"),
+    },
+    sold_by_amazon="Amazon.com.ca ULC",
+    seller="Sample Leather Works",
+    # Canada Post and Purolator deliver much of amazon.ca, but cancelwatch knows no
+    # carrier of theirs yet (scraper/read/carriers.py): the demo uses those it knows.
+    carriers={
+        "cancellable_soon": (Carrier.AMAZON_LOGISTICS, "Amazon"),
+        "preparing": (Carrier.UPS, "UPS"),
+        "shipped_1": (Carrier.UPS, "UPS"),
+        "shipped_2": (Carrier.AMAZON_LOGISTICS, "Amazon"),
+        "shipped_3": (Carrier.FEDEX, "FedEx"),
+        "shipped_4": (Carrier.AMAZON_LOGISTICS, "Amazon"),
+        "delivered": (Carrier.FEDEX, "FedEx"),
+        "left_at_door": (Carrier.AMAZON_LOGISTICS, "Amazon"),
+    },
+    history_titles=(
+        ("Sample Household Facial Tissues, 5 Boxes", "10.49"),
+        ("Sample Books: The Sample Cookbook (Paperback)", "19.99"),
+        ("Sample Electronics USB-C Cable, 1 m", "12.99"),
+        ("Sample Foods Ground Coffee, 340 g", "13.49"),
+    ),
+    placed_by="Sam Tremblay",
+)
+
+_CATALOGUES = {"amazon.co.jp": _JP, "amazon.com": _US, "amazon.co.uk": _UK, "amazon.ca": _CA}
 
 
 class _Builder:
@@ -365,6 +471,17 @@ class _Builder:
             parcel=parcel,
             arriving_on=self.local_date(placed) + timedelta(days=3),
             **extra,  # type: ignore[arg-type]
+        )
+
+    def business(self, age: timedelta) -> DemoOrder | None:
+        """The Amazon Business order, awaiting its approver: no cancel control, and it
+        stays pending (docs/rules.md, rule 6); None where the catalogue has none."""
+        if self.cat.placed_by is None:
+            return None
+        return replace(
+            self.physical("business", age, [(-age, S.PENDING, NO)]),
+            placed_by=self.cat.placed_by,
+            approval=Approval.PENDING,
         )
 
     def delivered(self, case: str, age: timedelta, *, door: bool = False) -> DemoOrder:
@@ -456,6 +573,9 @@ def build_scenario(
             cancel_deadline=release - timedelta(days=31),
         ),
     ]
+    business = b.business(2 * h)
+    if business is not None:
+        orders.append(business)
     if preset == "benchmark":
         orders = [o for o in orders if o.case in BENCHMARK_CASES]
     base = len(orders)
