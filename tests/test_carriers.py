@@ -8,6 +8,10 @@ Where the test vectors come from (none was produced by running scraper/read/carr
   of a public Ruby snippet for ヤマト運輸/佐川急便/ゆうパック.
 - S10 with a JP suffix: jkeen's RB123456785 serial with JP in place of GB; the country code
   is not part of the S10 check (hand arithmetic below).
+- Canada Post (16 digits, mod 10 weights 3/1), Purolator (12 digits, Luhn; 3 letters + 9
+  digits, no check): jkeen couriers/canadapost.json and purolator.json "test_numbers".
+- Tracking pages: Canada Post, Purolator, Canpar and Yodel as jkeen's "tracking_url"; Royal
+  Mail, Parcelforce, Evri, DPD and DHL as their own sites' track-a-parcel addresses.
 """
 
 from __future__ import annotations
@@ -72,6 +76,26 @@ from cancelwatch.scraper.read.carriers import (
         ("デリバリープロバイダ", Carrier.AMAZON_JP),
         ("Amazonが配送", Carrier.AMAZON_JP),
         ("Ａｍａｚｏｎが配送します", Carrier.AMAZON_JP),
+        # amazon.co.uk and amazon.ca (issue 9): as the tracking page prints them.
+        ("Dispatched with Royal Mail", Carrier.ROYAL_MAIL),
+        ("ROYAL MAIL", Carrier.ROYAL_MAIL),
+        ("Parcelforce Worldwide", Carrier.PARCELFORCE),
+        ("Parcelforce Worldwide (Royal Mail Group)", Carrier.PARCELFORCE),
+        ("Evri", Carrier.EVRI),
+        ("Evri (formerly Hermes)", Carrier.EVRI),
+        ("Hermes", Carrier.EVRI),
+        ("Shipped with DPD", Carrier.DPD),
+        ("DPD UK", Carrier.DPD),
+        ("Yodel", Carrier.YODEL),
+        ("DHL", Carrier.DHL),
+        ("DHL Parcel UK", Carrier.DHL),
+        ("Canada Post", Carrier.CANADA_POST),
+        ("Postes Canada", Carrier.CANADA_POST),
+        ("Canada Post / Postes Canada", Carrier.CANADA_POST),
+        ("Purolator", Carrier.PUROLATOR),
+        ("Intelcom", Carrier.INTELCOM),
+        ("Canpar Express", Carrier.CANPAR),
+        ("UPS", Carrier.UPS),
     ],
 )
 def test_printed_name_gives_its_carrier(printed: str, expected: Carrier) -> None:
@@ -82,11 +106,18 @@ def test_bare_amazon_name_on_the_japanese_site_means_its_delivery_providers() ->
     assert carrier_from_name("Amazon", country="JP") is Carrier.AMAZON_JP
 
 
+@pytest.mark.parametrize("country", ["GB", "CA"])
+def test_bare_amazon_name_in_the_uk_and_canada_is_amazon_logistics(country: str) -> None:
+    assert carrier_from_name("Amazon", country=country) is Carrier.AMAZON_LOGISTICS
+
+
 def test_amazon_logistics_named_outright_stays_amazon_logistics_in_japan() -> None:
     assert carrier_from_name("AMZL_US", country="JP") is Carrier.AMAZON_LOGISTICS
 
 
-@pytest.mark.parametrize("printed", ["", "DHL", "西濃運輸", "Groups shipping", "LaserShip"])
+@pytest.mark.parametrize(
+    "printed", ["", "西濃運輸", "Groups shipping", "LaserShip", "Royalmailer", "DPDX", "Evrim"]
+)
 def test_unknown_printed_name_gives_no_carrier(printed: str) -> None:
     assert carrier_from_name(printed) is None
 
@@ -110,6 +141,13 @@ def test_unknown_printed_name_gives_no_carrier(printed: str) -> None:
         ("986578788855", "us", Carrier.FEDEX),
         ("RB123456785JP", None, Carrier.JAPAN_POST),
         ("ｒｂ１２３４５６７８５ｊｐ", "JP", Carrier.JAPAN_POST),
+        # S10: the country code at the end names the post office that issued it.
+        ("RB123456785GB", None, Carrier.ROYAL_MAIL),
+        ("RB 123 456 785 GB", "GB", Carrier.ROYAL_MAIL),
+        ("RB123456785CA", None, Carrier.CANADA_POST),
+        # Canada Post's 16 digits, in Canada only (Evri's are 16 digits too).
+        ("0073938000549297", "CA", Carrier.CANADA_POST),
+        ("0073 9380 0054 9297", "ca", Carrier.CANADA_POST),
     ],
 )
 def test_number_shape_guesses_carrier(number: str, country: str | None, expected: Carrier) -> None:
@@ -123,10 +161,23 @@ def test_bare_12_digit_number_is_ambiguous_outside_the_us(country: str | None) -
 
 @pytest.mark.parametrize(
     "number",
-    ["", "12345", "RB123456785GB", "TBB000000000000", "2Z5R89390357567127", "DA1234567890"],
+    ["", "12345", "RB123456785CF", "TBB000000000000", "2Z5R89390357567127", "DA1234567890"],
 )
 def test_unrecognised_number_shape_gives_no_carrier(number: str) -> None:
     assert carrier_from_number(number, None) is None
+
+
+@pytest.mark.parametrize("country", ["GB", "US", "JP", None])
+def test_sixteen_digits_outside_canada_name_no_carrier(country: str | None) -> None:
+    assert carrier_from_number("0073938000549297", country) is None
+
+
+@pytest.mark.parametrize("country", ["CA", "GB"])
+def test_purolator_and_yodel_numbers_are_never_guessed(country: str) -> None:
+    # Purolator's 12 digits fit FedEx and the Japanese carriers; Yodel's JD numbers publish
+    # no check digit: only the printed name says either.
+    assert carrier_from_number("320595463938", country) is None
+    assert carrier_from_number("JJD0002257639032011", country) is None
 
 
 @pytest.mark.parametrize(
@@ -179,6 +230,32 @@ def test_unrecognised_number_shape_gives_no_carrier(number: str) -> None:
         (Carrier.AMAZON_LOGISTICS, "TBA000000000000"),
         (Carrier.AMAZON_LOGISTICS, "TBA010000000000"),
         (Carrier.AMAZON_LOGISTICS, "TBA502887274000"),
+        # Royal Mail, Parcelforce and Canada Post S10: jkeen s10.json valid, any country code.
+        (Carrier.ROYAL_MAIL, "RB123456785GB"),
+        (Carrier.ROYAL_MAIL, "RB123456785US"),
+        (Carrier.PARCELFORCE, "RB123456785GB"),
+        (Carrier.CANADA_POST, "RB123456785CA"),
+        (Carrier.CANADA_POST, " R B 1 2 3 4 5 6 7 8 5 C F "),
+        # Canada Post 16 digits: jkeen canadapost.json valid.
+        (Carrier.CANADA_POST, "0073938000549297"),
+        # Purolator: jkeen purolator.json valid, 12 digits (Luhn) and lettered (no check).
+        (Carrier.PUROLATOR, "320595463938"),
+        (Carrier.PUROLATOR, "320606146993"),
+        (Carrier.PUROLATOR, "287809468872"),
+        (Carrier.PUROLATOR, "320610804900"),
+        (Carrier.PUROLATOR, "331426749957"),
+        (Carrier.PUROLATOR, "331434972567"),
+        (Carrier.PUROLATOR, "KYV009956937"),
+        (Carrier.PUROLATOR, "TLR000083964"),
+        # Domestic shapes that publish no check digit pass as they are.
+        (Carrier.ROYAL_MAIL, "AB1234567"),
+        (Carrier.CANADA_POST, "1234567890123"),
+        (Carrier.YODEL, "JJD0002257639032011"),
+        (Carrier.EVRI, "H01HYA0012345678"),
+        (Carrier.DPD, "15501234567890"),
+        (Carrier.DHL, "1234567890"),
+        (Carrier.INTELCOM, "INTLCMD123456789"),
+        (Carrier.CANPAR, "D576002440000001718010"),
     ],
 )
 def test_published_valid_number_has_no_warnings(carrier: Carrier, number: str) -> None:
@@ -204,6 +281,12 @@ def test_published_valid_number_has_no_warnings(carrier: Carrier, number: str) -
         pytest.param(Carrier.USPS, "4201028200009261290113185417468511", id="usps-34-jkeen"),
         # A FedEx SmartPost number, listed by jkeen as not a valid USPS one.
         pytest.param(Carrier.USPS, "61299998820821171811", id="usps-smartpost-jkeen"),
+        pytest.param(Carrier.ROYAL_MAIL, "RB123456786GB", id="royal-mail-s10"),
+        pytest.param(Carrier.PARCELFORCE, "RB123456786GB", id="parcelforce-s10"),
+        pytest.param(Carrier.CANADA_POST, "RB123456786CA", id="canada-post-s10"),
+        pytest.param(Carrier.CANADA_POST, "0073938000549292", id="canada-post-16-jkeen"),
+        pytest.param(Carrier.PUROLATOR, "320595463939", id="purolator-jkeen"),
+        pytest.param(Carrier.PUROLATOR, "287809468875", id="purolator-jkeen-2"),
     ],
 )
 def test_number_with_wrong_check_digit_warns(carrier: Carrier, number: str) -> None:
@@ -233,6 +316,8 @@ def test_check_digit_warning_names_carrier_and_normalised_number() -> None:
         (Carrier.FEDEX, "1234567890123456"),
         (Carrier.AMAZON_LOGISTICS, "TBA50288727400A"),  # jkeen amazon.json invalid
         (Carrier.AMAZON_LOGISTICS, "TBB000000000000"),  # jkeen amazon.json invalid
+        (Carrier.PUROLATOR, "KY009956937"),  # jkeen purolator.json invalid
+        (Carrier.PUROLATOR, "1234567890123"),
     ],
 )
 def test_number_in_a_format_the_carrier_does_not_use_warns(carrier: Carrier, number: str) -> None:
@@ -272,14 +357,44 @@ def test_garbage_number_warns_instead_of_raising(carrier: Carrier, number: str) 
         (Carrier.USPS, "https://tools.usps.com/go/TrackConfirmAction?tLabels=123456789013"),
         (Carrier.FEDEX, "https://www.fedex.com/fedextrack/?trknbr=123456789013"),
         (Carrier.AMAZON_LOGISTICS, "https://track.amazon.com/tracking/123456789013"),
+        (
+            Carrier.ROYAL_MAIL,
+            "https://www.royalmail.com/track-your-item#/tracking-results/123456789013",
+        ),
+        (Carrier.PARCELFORCE, "https://www.parcelforce.com/track-trace?trackNumber=123456789013"),
+        (Carrier.EVRI, "https://www.evri.com/track/parcel/123456789013/details"),
+        (Carrier.DPD, "https://www.dpd.co.uk/apps/tracking/?reference=123456789013"),
+        (Carrier.YODEL, "https://www.yodel.co.uk/tracking/123456789013"),
+        (
+            Carrier.DHL,
+            "https://www.dhl.com/global-en/home/tracking.html?tracking-id=123456789013&submit=1",
+        ),
+        (
+            Carrier.CANADA_POST,
+            "https://www.canadapost-postescanada.ca/track-reperage/en#/search"
+            "?searchFor=123456789013",
+        ),
+        (
+            Carrier.PUROLATOR,
+            "https://www.purolator.com/en/shipping/tracker?searchValue=123456789013",
+        ),
+        (
+            Carrier.CANPAR,
+            "https://www.canpar.com/en/track/tracking.jsp?reference=123456789013&locale=en",
+        ),
     ],
 )
 def test_tracking_url_is_the_carriers_public_page(carrier: Carrier, expected: str) -> None:
     assert tracking_url(carrier, "123456789013") == expected
 
 
-def test_amazon_japan_has_no_tracking_url_but_the_order_page() -> None:
-    assert tracking_url(Carrier.AMAZON_JP, "DA1234567890") is None
+@pytest.mark.parametrize(
+    ("carrier", "number"), [(Carrier.AMAZON_JP, "DA1234567890"), (Carrier.INTELCOM, "INTLCMD123")]
+)
+def test_carriers_without_a_public_page_track_on_the_order_page(
+    carrier: Carrier, number: str
+) -> None:
+    assert tracking_url(carrier, number) is None
 
 
 def test_tracking_url_encodes_the_number() -> None:
@@ -354,6 +469,28 @@ def test_identify_sees_no_conflict_between_amazons_own_carriers() -> None:
     found = identify("TBA502887274000", "Amazonが配送", "JP")
     assert found.carrier is Carrier.AMAZON_JP
     assert found.url is None
+    assert found.warnings == ()
+
+
+def test_identify_sees_no_conflict_between_royal_mail_and_parcelforce() -> None:
+    found = identify("CP123456785GB", "Parcelforce Worldwide", "GB")
+    assert found.carrier is Carrier.PARCELFORCE
+    assert found.url == "https://www.parcelforce.com/track-trace?trackNumber=CP123456785GB"
+    assert found.warnings == ()
+
+
+def test_identify_warns_when_evri_is_named_over_a_royal_mail_number() -> None:
+    found = identify("RB123456785GB", "Evri", "GB")
+    assert found.carrier is Carrier.EVRI
+    assert found.warnings == (
+        "Amazon names Evri, but the tracking ID looks like Royal Mail's; using Evri",
+    )
+
+
+def test_identify_a_canada_post_number_on_amazon_ca_without_a_name() -> None:
+    found = identify("0073 9380 0054 9297", None, "CA")
+    assert found.carrier is Carrier.CANADA_POST
+    assert found.tracking_id == "0073938000549297"
     assert found.warnings == ()
 
 

@@ -29,6 +29,16 @@ class Carrier(StrEnum):
     USPS = "USPS"
     FEDEX = "FedEx"
     AMAZON_LOGISTICS = "Amazon Logistics"
+    ROYAL_MAIL = "Royal Mail"
+    PARCELFORCE = "Parcelforce"
+    EVRI = "Evri"
+    DPD = "DPD"
+    YODEL = "Yodel"
+    DHL = "DHL"
+    CANADA_POST = "Canada Post"
+    PUROLATOR = "Purolator"
+    INTELCOM = "Intelcom"
+    CANPAR = "Canpar"
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,17 @@ _NAMES: tuple[tuple[Carrier, re.Pattern[str]], ...] = (
     (Carrier.USPS, _words("usps", r"u\.?s\.? postal service", "united states postal service")),
     (Carrier.UPS, _words("ups", "united parcel service")),
     (Carrier.FEDEX, _words(r"fed\s*ex", "federal express", "フェデックス")),
+    # Parcelforce before Royal Mail: its pages say "Parcelforce Worldwide, part of Royal Mail".
+    (Carrier.PARCELFORCE, _words(r"parcel\s*force")),
+    (Carrier.ROYAL_MAIL, _words(r"royal\s*mail")),
+    (Carrier.EVRI, _words("evri", "hermes")),  # Evri was Hermes UK until 2022
+    (Carrier.DPD, _words("dpd")),
+    (Carrier.YODEL, _words("yodel")),
+    (Carrier.DHL, _words("dhl")),
+    (Carrier.CANADA_POST, _words(r"canada\s*post", r"postes\s*canada")),
+    (Carrier.PUROLATOR, _words("purolator")),
+    (Carrier.INTELCOM, _words("intelcom")),
+    (Carrier.CANPAR, _words("canpar")),
 )
 _AMAZON = _words("amazon", "アマゾン", "デリバリープロバイダ")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -101,6 +122,10 @@ _S10 = re.compile(r"[A-Z]{2}[0-9]{9}[A-Z]{2}")
 _DIGITS = re.compile(r"[0-9]+")
 _USPS_LENGTHS = frozenset({20, 22, 26, 30, 34})
 _IMPB = re.compile(r"9[1-5]")
+# The country code that ends an S10 number says which post office issued it.
+_S10_POSTS = {"JP": Carrier.JAPAN_POST, "GB": Carrier.ROYAL_MAIL, "CA": Carrier.CANADA_POST}
+_CANADA_POST_LENGTH = 16
+_PUROLATOR = re.compile(r"[0-9]{12}|[A-Z]{3}[0-9]{9}")
 
 
 def carrier_from_number(tracking_id: str, country: str | None) -> Carrier | None:
@@ -116,14 +141,17 @@ def carrier_from_number(tracking_id: str, country: str | None) -> Carrier | None
         return Carrier.UPS
     if _AMAZON_LOGISTICS.fullmatch(number):
         return Carrier.AMAZON_LOGISTICS
-    if _S10.fullmatch(number) and number.endswith("JP"):
-        return Carrier.JAPAN_POST
+    if _S10.fullmatch(number):
+        return _S10_POSTS.get(number[-2:])
     if _DIGITS.fullmatch(number):
         return _carrier_from_digits(number, (country or "").upper())
     return None
 
 
 def _carrier_from_digits(digits: str, country: str) -> Carrier | None:
+    # Evri's parcel numbers are 16 digits as well (no published check), so in Canada only.
+    if len(digits) == _CANADA_POST_LENGTH and country == "CA":
+        return Carrier.CANADA_POST
     # FedEx's "96" numbers are 22 digits like many USPS ones, so they must be tested first.
     if len(digits) == 15 or (len(digits) == 22 and digits.startswith("96")):
         return Carrier.FEDEX
@@ -159,6 +187,15 @@ def _ups_ok(number: str) -> bool:
 def _mod10_31_ok(digits: str) -> bool:
     """GS1-style mod 10: weights 3, 1, 3, … from the digit next to the check digit."""
     total = sum(int(d) * (1 if i % 2 else 3) for i, d in enumerate(reversed(digits[:-1])))
+    return (10 - total % 10) % 10 == int(digits[-1])
+
+
+def _luhn_ok(digits: str) -> bool:
+    """Luhn: every second digit from the one next to the check digit doubled, digits summed."""
+    total = 0
+    for i, d in enumerate(reversed(digits[:-1])):
+        value = int(d) * (1 if i % 2 else 2)
+        total += value - 9 if value > 9 else value
     return (10 - total % 10) % 10 == int(digits[-1])
 
 
@@ -209,6 +246,28 @@ def _japan_post_warnings(number: str) -> list[str]:
     return _format_warning(carrier, number, "11 or 12 digits or like AA123456789JP")
 
 
+def _s10_post_warnings(carrier: Carrier, number: str) -> list[str]:
+    """A post office's numbers: S10 ones have a check digit; its domestic shapes vary and
+    publish none, so anything else passes."""
+    if _S10.fullmatch(number):
+        return _check_warning(carrier, number, _s10_ok(number))
+    return []
+
+
+def _canada_post_warnings(number: str) -> list[str]:
+    if _DIGITS.fullmatch(number) and len(number) == _CANADA_POST_LENGTH:
+        return _check_warning(Carrier.CANADA_POST, number, _mod10_31_ok(number))
+    return _s10_post_warnings(Carrier.CANADA_POST, number)
+
+
+def _purolator_warnings(number: str) -> list[str]:
+    if not _PUROLATOR.fullmatch(number):
+        return _format_warning(Carrier.PUROLATOR, number, "12 digits or 3 letters and 9 digits")
+    if number.isdigit():
+        return _check_warning(Carrier.PUROLATOR, number, _luhn_ok(number))
+    return []  # the lettered form publishes no check digit
+
+
 def _ups_warnings(number: str) -> list[str]:
     if not _UPS.fullmatch(number):
         return _format_warning(Carrier.UPS, number, "1Z and 16 letters or digits")
@@ -248,8 +307,19 @@ _CHECKS: dict[Carrier, Callable[[str], list[str]]] = {
     Carrier.USPS: _usps_warnings,
     Carrier.FEDEX: _fedex_warnings,
     Carrier.AMAZON_LOGISTICS: _amazon_logistics_warnings,
-    # Amazon Japan's provider IDs have no known format, so nothing can be wrong with one.
+    Carrier.ROYAL_MAIL: lambda n: _s10_post_warnings(Carrier.ROYAL_MAIL, n),
+    Carrier.PARCELFORCE: lambda n: _s10_post_warnings(Carrier.PARCELFORCE, n),
+    Carrier.CANADA_POST: _canada_post_warnings,
+    Carrier.PUROLATOR: _purolator_warnings,
+    # No published format with a check digit, so nothing can be wrong with one: Amazon
+    # Japan's provider IDs, and Evri's, DPD's, Yodel's, DHL's, Intelcom's and Canpar's.
     Carrier.AMAZON_JP: lambda n: [],
+    Carrier.EVRI: lambda n: [],
+    Carrier.DPD: lambda n: [],
+    Carrier.YODEL: lambda n: [],
+    Carrier.DHL: lambda n: [],
+    Carrier.INTELCOM: lambda n: [],
+    Carrier.CANPAR: lambda n: [],
 }
 
 
@@ -272,20 +342,39 @@ _URLS: dict[Carrier, str] = {
     Carrier.USPS: "https://tools.usps.com/go/TrackConfirmAction?tLabels={n}",
     Carrier.FEDEX: "https://www.fedex.com/fedextrack/?trknbr={n}",
     Carrier.AMAZON_LOGISTICS: "https://track.amazon.com/tracking/{n}",
+    Carrier.ROYAL_MAIL: "https://www.royalmail.com/track-your-item#/tracking-results/{n}",
+    Carrier.PARCELFORCE: "https://www.parcelforce.com/track-trace?trackNumber={n}",
+    Carrier.EVRI: "https://www.evri.com/track/parcel/{n}/details",
+    Carrier.DPD: "https://www.dpd.co.uk/apps/tracking/?reference={n}",
+    Carrier.YODEL: "https://www.yodel.co.uk/tracking/{n}",
+    Carrier.DHL: "https://www.dhl.com/global-en/home/tracking.html?tracking-id={n}&submit=1",
+    Carrier.CANADA_POST: (
+        "https://www.canadapost-postescanada.ca/track-reperage/en#/search?searchFor={n}"
+    ),
+    Carrier.PUROLATOR: "https://www.purolator.com/en/shipping/tracker?searchValue={n}",
+    Carrier.CANPAR: "https://www.canpar.com/en/track/tracking.jsp?reference={n}&locale=en",
+    # Intelcom: no public page that takes the number in its address; Amazon's order page.
 }
 
 
 def tracking_url(carrier: Carrier, tracking_id: str) -> str | None:
-    """The carrier's public tracking page, or None for Amazon Japan (its order page only)."""
+    """The carrier's public tracking page, or None for Amazon Japan and Intelcom (Amazon's
+    order page only)."""
     template = _URLS.get(carrier)
     if template is None:
         return None
     return template.format(n=quote(normalise(tracking_id), safe=""))
 
 
+_GROUPS = (
+    frozenset({Carrier.AMAZON_JP, Carrier.AMAZON_LOGISTICS}),
+    # Parcelforce is Royal Mail's parcel arm; its international numbers are GB S10 ones.
+    frozenset({Carrier.ROYAL_MAIL, Carrier.PARCELFORCE}),
+)
+
+
 def _same_company(a: Carrier, b: Carrier) -> bool:
-    amazon = {Carrier.AMAZON_JP, Carrier.AMAZON_LOGISTICS}
-    return a == b or {a, b} <= amazon
+    return a == b or any({a, b} <= group for group in _GROUPS)
 
 
 def _name_warnings(
