@@ -709,7 +709,12 @@ def test_account_risk_threshold_is_configurable() -> None:
 
 def test_default_rules_are_domain_numbers() -> None:
     rules = default_rules()
-    assert rules.seller_window == {JP: timedelta(minutes=5), US: timedelta(minutes=30)}
+    assert rules.seller_window == {
+        JP: timedelta(minutes=5),
+        US: timedelta(minutes=30),
+        "amazon.co.uk": timedelta(minutes=30),
+        "amazon.ca": timedelta(minutes=30),
+    }
     assert (rules.kindle_refund_days, rules.preorder_lead) == (7, timedelta(days=2))
 
 

@@ -45,13 +45,49 @@ class Rules:
 
 
 def default_rules() -> Rules:
-    """docs/rules.md's numbers: 5 minutes for seller orders in Japan, 30 in the US."""
+    """docs/rules.md's numbers: 5 minutes for seller orders in Japan, 30 on amazon.com,
+    amazon.co.uk and amazon.ca."""
     return Rules(
         seller_window={
             "amazon.co.jp": timedelta(minutes=5),
             "amazon.com": timedelta(minutes=30),
+            "amazon.co.uk": timedelta(minutes=30),
+            "amazon.ca": timedelta(minutes=30),
         }
     )
+
+
+# -- what each site does differently ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Site:
+    """What the policy knows of one Amazon site beyond its seller window (docs/rules.md).
+
+    A site not in `SITES` gets `UNKNOWN_SITE`: no other site's rule, silently or not."""
+
+    country: str | None
+    """ISO country for telling carriers apart ("Amazon" is Japan's delivery providers in JP)."""
+    seller_autocancel: bool = False
+    """Unshipped seller orders cancel themselves 7 days after the expected ship date."""
+    cancel_delivery_step: str | None = None
+    """The words of "Amazon delivers it: cancel the delivery" where Amazon offers it."""
+
+
+SITES: Mapping[str, Site] = {
+    "amazon.co.jp": Site(country="JP"),
+    "amazon.com": Site(country="US", seller_autocancel=True, cancel_delivery_step="step_amzl"),
+    "amazon.co.uk": Site(country="GB", cancel_delivery_step="step_amzl_uk"),
+    # The auto-cancel is amazon.com's rule applied by assumption (no Canadian source yet);
+    # "Cancel this delivery" is not assumed: a step naming a control the site may lack
+    # would send you looking for it while the parcel moves on.
+    "amazon.ca": Site(country="CA", seller_autocancel=True),
+}
+UNKNOWN_SITE = Site(country=None)
+
+
+def site(marketplace: str) -> Site:
+    return SITES.get(marketplace, UNKNOWN_SITE)
 
 
 # -- context and time --------------------------------------------------------------------
@@ -87,6 +123,12 @@ def start_of_day(day: date, zone: ZoneInfo) -> datetime:
 def end_of_day(day: date, zone: ZoneInfo) -> datetime:
     """The first instant after `day` in `zone`, in UTC (windows are open while now < it)."""
     return start_of_day(day + timedelta(days=1), zone)
+
+
+def later_local(instant: datetime, days: int, zone: ZoneInfo) -> datetime:
+    """`days` later at the same wall-clock time in `zone`, in UTC (23 or 25 hours a day
+    across a DST change)."""
+    return (instant.astimezone(zone) + timedelta(days=days)).astimezone(UTC)
 
 
 def before_local(day: date, offset: timedelta, zone: ZoneInfo) -> datetime:
