@@ -12,11 +12,16 @@ the rest of cancelwatch reads, keeping their defaults for every key the file lea
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import re
+import shlex
+import shutil
 import types
 import unicodedata
 from datetime import date, time, timedelta
 from functools import cache, partial
+from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
@@ -216,6 +221,61 @@ def _apprise_url(value: str) -> str:
     return value
 
 
+_HOST_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def _host(value: str) -> str:
+    """A DNS host name (or an IP address): labels of letters, digits and inner hyphens."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        labels = value.removesuffix(".").split(".")
+        if len(value) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
+            raise ValueError(
+                f'expected a host name like "imap.gmail.com", got {shown(value)}'
+            ) from None
+    return value
+
+
+def _mail_username(value: str) -> str:
+    return _text(value, what="a user name", longest=320)
+
+
+def _folder(value: str) -> str:
+    return _text(value, what="a folder name", longest=200)
+
+
+def _password_command(value: str) -> str:
+    # Never repeat the command: a careless one may hold the password itself.
+    if len(value) > 4000 or _has_control(value):
+        raise ValueError("expected one line of command (not shown here)")
+    try:
+        words = shlex.split(value)
+    except ValueError:
+        raise ValueError("is not a command line: a quote is not closed (not shown here)") from None
+    if not words:
+        raise ValueError("is empty; give a command that prints the password or token")
+    program = words[0]
+    if program_path(program) is None:
+        raise ValueError(
+            f"{shown(program)} is neither a program on PATH nor the absolute path of an "
+            "executable file; install it or give its full path"
+        )
+    return value
+
+
+def program_path(program: str) -> str | None:
+    """The executable a command's first word runs: an absolute path to an executable
+    file, or a bare name found on PATH; None otherwise (a relative path depends on the
+    folder a service starts in, so it is refused too)."""
+    path = Path(program)
+    if path.is_absolute():
+        return program if path.is_file() and os.access(path, os.X_OK) else None
+    if len(path.parts) != 1:
+        return None
+    return shutil.which(program)
+
+
 @cache
 def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
@@ -280,11 +340,45 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
 
 
+class MailTable(_Table):
+    """[accounts.NAME.mail]: the mailbox Amazon's order mails for this account arrive in.
+    The password is never here: it is in the keyring, or printed by password_command."""
+
+    server: Annotated[str, AfterValidator(_host)] = Field(
+        description='the IMAP server\'s host name, like "imap.gmail.com"'
+    )
+    port: int | None = _about("a port number from 1 to 65535, like 993", ge=1, le=65535)
+    username: Annotated[str, AfterValidator(_mail_username)] = Field(
+        description='the mailbox\'s user name, like "hanako@gmail.com"'
+    )
+    folder: Annotated[str, AfterValidator(_folder)] | None = _about(
+        'the folder Amazon\'s mails arrive in, like "INBOX"'
+    )
+    auth: Literal["password", "oauth2"] | None = _about('"password" or "oauth2"')
+    password_command: Annotated[str, AfterValidator(_password_command)] | None = _about(
+        'a command that prints the password or token, like "pass show mail/gmail"'
+    )
+    authserv_id: Annotated[str, AfterValidator(_host)] = Field(
+        description="the name the receiving server writes first in Authentication-Results, "
+        'like "mx.google.com"'
+    )
+
+    @model_validator(mode="after")
+    def _token_from_a_command(self) -> MailTable:
+        if self.auth == "oauth2" and self.password_command is None:
+            raise ValueError(
+                'auth = "oauth2" needs password_command, a command that prints a fresh '
+                "access token (like oama or your provider's own tool)"
+            )
+        return self
+
+
 class AccountTable(_Table):
     marketplace: Marketplace | None = _about('a marketplace, like "amazon.co.jp"')
     base_url: Annotated[str, AfterValidator(_base_url)] | None = _about(
         'an http:// or https:// address, like "http://127.0.0.1:8080"'
     )
+    mail: MailTable | None = _about("a table like [accounts.main.mail] with server and username")
 
 
 class BrowserTable(_Table):
@@ -403,7 +497,7 @@ def _line(error: ErrorDetails) -> str:
     allowed = field.description if field is not None and field.description else "another value"
     if error["type"] == "missing":
         return f"{where}: missing; expected {allowed}"
-    secret = loc[:2] == ("notify", "apprise")
+    secret = loc[:2] == ("notify", "apprise") or "password_command" in loc
     got = "a value not shown here (it may hold a token)" if secret else shown(error["input"])
     return f"{where}: expected {allowed}, got {got}"
 

@@ -22,6 +22,7 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, ValidationError
 
 from cancelwatch.scheduler.config.schema import (
+    AccountTable,
     AlertsTable,
     ConfigFile,
     NotifyTable,
@@ -40,11 +41,29 @@ from cancelwatch.scraper.paths import config_dir
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """The mailbox an account's order mails arrive in ([accounts.NAME.mail])."""
+
+    server: str
+    username: str
+    authserv_id: str
+    """The receiving server's name in Authentication-Results: only its word counts."""
+    port: int = 993
+    folder: str = "INBOX"
+    auth: str = "password"
+    """"password" (an app password) or "oauth2" (XOAUTH2 with an access token)."""
+    password_command: str | None = None
+    """A command that prints the password or token; None: the password is in the keyring."""
+
+
+@dataclass(frozen=True)
 class Account:
     name: str
     marketplace: str = "amazon.co.jp"
     base_url: str | None = None
     """Where to sign in and read; the marketplace's own site unless set (the demo store)."""
+    mail: MailSettings | None = None
+    """None: no mailbox is watched for this account."""
 
 
 @dataclass(frozen=True)
@@ -175,9 +194,7 @@ def _config(data: dict[str, Any], path: str) -> Config:
         raise ConfigError(f"{path}: {describe(exc)}") from None
     alerts = _alerts(file.alerts)
     return Config(
-        accounts={
-            name: Account(name=name, **_set(table)) for name, table in (file.accounts or {}).items()
-        },
+        accounts={name: _account(name, table) for name, table in (file.accounts or {}).items()},
         browser=BrowserSettings(**_set(file.browser)),
         crawl=CrawlOptions(**_set(file.crawl)),
         watch=WatchSettings(**_set(file.watch)),
@@ -198,6 +215,13 @@ def _config(data: dict[str, Any], path: str) -> Config:
 def _set(table: BaseModel | None) -> dict[str, Any]:
     """Only the keys the file sets: every other one keeps the dataclass's default."""
     return table.model_dump(exclude_unset=True) if table is not None else {}
+
+
+def _account(name: str, table: AccountTable) -> Account:
+    values = _set(table)
+    if table.mail is not None:
+        values["mail"] = MailSettings(**_set(table.mail))
+    return Account(name=name, **values)
 
 
 def _alerts(table: AlertsTable | None) -> AlertSettings:
@@ -310,6 +334,10 @@ def _save_account(account: Account, path: Path) -> None:
     document = _read_document(path)
     text = document[0] if document else ""
     before = _config(document[1], str(path)) if document else Config(source=str(path))
+    known = before.accounts.get(account.name)
+    if account.mail is None and known is not None:
+        # Its [accounts.NAME.mail] table is a table of its own that the edit leaves alone.
+        account = replace(account, mail=known.mail)
     edited = _with_account(text, account)
     after = _reread(edited, path)
     if not _only_accounts_became(before, after, {**before.accounts, account.name: account}):
@@ -378,6 +406,8 @@ def _without_account(text: str, name: str) -> str:
     if start is None:
         return text
     end = _next_header(lines, start)
+    while end < len(lines) and _is_account_subtable(lines[end], name):
+        end = _next_header(lines, end)
     while end > start + 1 and _blank_or_comment(lines[end - 1]):
         end -= 1
     del lines[start:end]
@@ -390,6 +420,12 @@ def _without_account(text: str, name: str) -> str:
         del lines[start]
     kept = "\n".join(lines).rstrip()
     return kept + "\n" if kept else ""
+
+
+def _is_account_subtable(line: str, name: str) -> bool:
+    """Whether `line` is the header of a table inside the account's: [accounts.NAME.mail]."""
+    header = rf"\s*\[\s*accounts\s*\.\s*{re.escape(toml_key(name))}\s*\.[^\]]*\]\s*(#.*)?"
+    return re.fullmatch(header, line) is not None
 
 
 def _next_header(lines: list[str], start: int) -> int:
