@@ -14,12 +14,18 @@ from cancelwatch.scheduler.policy.context import (
     fmt_when,
     in_transit,
     progress,
+    site,
     third_party_seller,
 )
-from cancelwatch.scheduler.policy.windows import Window, WindowState
+from cancelwatch.scheduler.policy.windows import (
+    Window,
+    WindowState,
+    approval_by,
+    approval_expiry,
+)
 from cancelwatch.scraper.read import carriers
 from cancelwatch.scraper.read.carriers import Carrier
-from cancelwatch.scraper.read.model import Cancellability, OrderStatus, Tracking
+from cancelwatch.scraper.read.model import Approval, Cancellability, OrderStatus, Tracking
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,11 @@ def advice_steps(ctx: Ctx, cancel: Window, ret: Window | None) -> list[str]:
     order = ctx.order
     seller = third_party_seller(order)
     seller_name = seller or ctx.t("the_seller")
+    if cancel.state is WindowState.AWAITING_APPROVAL:
+        return _approval_steps(ctx)
     if cancel.state is WindowState.CANCELLED:
-        return [ctx.t("step_cancelled")]
+        rejected = order.approval is Approval.REJECTED and order.status is not OrderStatus.CANCELLED
+        return [ctx.t("step_approval_rejected" if rejected else "step_cancelled")]
     if cancel.state is WindowState.REQUEST_ONLY:
         return [
             ctx.t("step_request", order_id=order.id, seller=seller_name),
@@ -51,6 +60,21 @@ def advice_steps(ctx: Ctx, cancel: Window, ret: Window | None) -> list[str]:
     if digital is not None:
         return [ctx.t("step_digital_cs")]
     return _closed_steps(ctx, ret, seller)
+
+
+def _approval_steps(ctx: Ctx) -> list[str]:
+    """An order awaiting its approver: the buyer asks, the approver decides, and unapproved
+    it lapses by itself. A "Cancel items" the page offers anyway comes first."""
+    order = ctx.order
+    by = approval_by(ctx, approval_expiry(ctx))
+    steps = [
+        ctx.t("step_approval_ask", order_id=order.id),
+        ctx.t("step_approval_wait", by=by),
+        ctx.t("step_approval_approved"),
+    ]
+    if order.cancellable is Cancellability.YES:
+        steps.insert(0, ctx.t("step_cancel", order_id=order.id, before=""))
+    return steps
 
 
 def _open_steps(ctx: Ctx, cancel: Window, digital: Digital | None, seller: str | None) -> list[str]:
@@ -87,8 +111,6 @@ def _closed_steps(ctx: Ctx, ret: Window | None, seller: str | None) -> list[str]
     return steps + return_by
 
 
-_AMAZON_CANCELS_DELIVERY = frozenset({"amazon.com", "amazon.co.uk"})
-_COUNTRY = {"amazon.co.jp": "JP", "amazon.com": "US", "amazon.co.uk": "GB"}
 _JA_CARRIER = {
     Carrier.YAMATO: "ヤマト運輸",
     Carrier.SAGAWA: "佐川急便",
@@ -104,7 +126,7 @@ def _carrier(ctx: Ctx, track: Tracking) -> Carrier | None:
     try:
         return Carrier(track.carrier)
     except ValueError:
-        return carriers.carrier_from_name(track.carrier, country=_COUNTRY.get(ctx.marketplace))
+        return carriers.carrier_from_name(track.carrier, country=site(ctx.marketplace).country)
 
 
 def _carrier_name(ctx: Ctx, track: Tracking, carrier: Carrier | None) -> str:
@@ -128,10 +150,11 @@ def _shipped_steps(ctx: Ctx, seller: str | None) -> list[str]:
     left = bool(ctx.order.left_at_door) or any(t.left_at_door for t in ctx.tracking)
     tracks = [t for t in ctx.tracking if t.tracking_id]
     steps: list[str] = []
-    if ctx.marketplace in _AMAZON_CANCELS_DELIVERY and any(
+    cancel_delivery = site(ctx.marketplace).cancel_delivery_step
+    if cancel_delivery is not None and any(
         _carrier(ctx, t) is Carrier.AMAZON_LOGISTICS for t in ctx.tracking
     ):
-        steps.append(ctx.t("step_amzl"))
+        steps.append(ctx.t(cancel_delivery))
     if seller is not None:
         steps.append(ctx.t("step_seller_shipped", seller=seller))
     steps.append(ctx.t("step_cs_left_at_door" if left else "step_cs_shipped"))
@@ -156,7 +179,7 @@ def advice_hints(ctx: Ctx, cancel: Window) -> list[str]:
     """The article's claims that bear on this order, labelled; they never change `cancel`."""
     order = ctx.order
     digital = digital_kind(order)
-    if cancel.state is WindowState.CANCELLED:
+    if cancel.state in (WindowState.CANCELLED, WindowState.AWAITING_APPROVAL):
         return []
     if digital is not None:
         return [ctx.t("hint_video")] if digital is Digital.VIDEO else []

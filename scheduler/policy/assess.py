@@ -45,6 +45,11 @@ __all__ = [
 ]
 
 
+# An order awaiting approval is watched too: once approved it is an ordinary order with a
+# window that may be minutes long.
+_WATCHED = (WindowState.OPEN, WindowState.REQUEST_ONLY, WindowState.AWAITING_APPROVAL)
+
+
 @dataclass(frozen=True)
 class Assessment:
     order_id: str
@@ -54,8 +59,8 @@ class Assessment:
     page shows none, for digital orders, and for cancelled or returned ones."""
     advice: Advice
     open: bool
-    """Whether to keep watching: the cancel window is open or request-only, or the return
-    window is open."""
+    """Whether to keep watching: the cancel window is open, request-only or awaiting
+    approval, or the return window is open."""
 
 
 def assess(
@@ -99,9 +104,7 @@ def assess(
     advice = Advice(
         steps=tuple(advice_steps(ctx, cancel, ret)), hints=tuple(advice_hints(ctx, cancel))
     )
-    watching = cancel.state in (WindowState.OPEN, WindowState.REQUEST_ONLY) or (
-        ret is not None and ret.state is WindowState.OPEN
-    )
+    watching = cancel.state in _WATCHED or (ret is not None and ret.state is WindowState.OPEN)
     return Assessment(order.id, cancel, ret, advice, watching)
 
 

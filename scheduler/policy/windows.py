@@ -22,12 +22,14 @@ from cancelwatch.scheduler.policy.context import (
     fmt_when,
     in_transit,
     item_titles,
+    later_local,
     order_items,
     progress,
+    site,
     start_of_day,
     third_party_seller,
 )
-from cancelwatch.scraper.read.model import Cancellability, OrderStatus, PreOrder
+from cancelwatch.scraper.read.model import Approval, Cancellability, OrderStatus, PreOrder
 
 
 class WindowState(StrEnum):
@@ -37,6 +39,14 @@ class WindowState(StrEnum):
     """Seller order: cancellation can only be requested; the seller decides."""
     CLOSED = "closed"
     CANCELLED = "cancelled"
+    AWAITING_APPROVAL = "awaiting_approval"
+    """Amazon Business: the approver decides; unapproved, the order cancels itself after
+    `APPROVAL_DAYS` (`closes_at`)."""
+
+
+APPROVAL_DAYS = 7
+"""Amazon Business: an order its approver has not approved cancels itself this many days
+(weekends included) after it was placed (docs/rules.md)."""
 
 
 class Known(StrEnum):
@@ -69,9 +79,12 @@ def cancel_window(ctx: Ctx) -> Window:
     order = ctx.order
     if order.status is OrderStatus.CANCELLED:
         return _window(WindowState.CANCELLED, None, Known.UNKNOWN, ctx.t("cancelled"))
+    approval = _approval_window(ctx)
+    if approval is not None:
+        return approval
     if order.cancellable is Cancellability.REQUEST:
         reason = ctx.t("request_only")
-        if ctx.marketplace == "amazon.com":
+        if site(ctx.marketplace).seller_autocancel:
             reason += ctx.t("us_seller_autocancel")
         return _window(WindowState.REQUEST_ONLY, None, Known.UNKNOWN, reason)
     digital = digital_kind(order)
@@ -80,6 +93,72 @@ def cancel_window(ctx: Ctx) -> Window:
     if digital is not None:
         return _with_manual(ctx, _digital_window(ctx, digital))
     return _window(WindowState.CLOSED, None, Known.UNKNOWN, _closed_reason(ctx))
+
+
+# -- Amazon Business approval ------------------------------------------------------------
+
+
+def _approval_window(ctx: Ctx) -> Window | None:
+    """The window of a Business order its approver has not let through; None for any other
+    (an approved order, or one whose page shows no approval box, is an ordinary order)."""
+    order = ctx.order
+    if order.approval is Approval.PENDING:
+        return _pending_window(ctx)
+    if order.approval is Approval.REJECTED and _rejected_outright(ctx):
+        return _window(WindowState.CANCELLED, None, Known.UNKNOWN, ctx.t("approval_rejected"))
+    return None
+
+
+def _rejected_outright(ctx: Ctx) -> bool:
+    # An approver may reject some items and let the rest go ahead: while the page offers
+    # a control or shows any progress, the rest is an ordinary order.
+    status = progress(ctx)
+    return ctx.order.cancellable is Cancellability.NO and status in (
+        OrderStatus.PENDING,
+        OrderStatus.UNKNOWN,
+    )
+
+
+def _pending_window(ctx: Ctx) -> Window:
+    latest = approval_expiry(ctx)
+    by = approval_by(ctx, latest)
+    reason = ctx.t("approval_pending", by=by)
+    if latest is None:
+        return _window(WindowState.AWAITING_APPROVAL, None, Known.UNKNOWN, reason)
+    if ctx.now >= latest:
+        # The page is the truth: it still shows the order awaiting approval.
+        reason += ctx.t("approval_overdue")
+        return _window(WindowState.AWAITING_APPROVAL, None, Known.UNKNOWN, reason)
+    return _window(WindowState.AWAITING_APPROVAL, latest, Known.RULE, reason)
+
+
+def approval_expiry(ctx: Ctx) -> datetime | None:
+    """The latest instant an unapproved order cancels itself: `APPROVAL_DAYS` calendar days
+    after it was placed, at the time of day it was placed, in the marketplace's zone. The
+    page gives only the day, so the end of that day; cancelwatch's first sight of the
+    order, when on that day, narrows it."""
+    placed, seen, zone = ctx.order.placed_on, ctx.first_seen, ctx.zone
+    if placed is None:
+        return later_local(seen, APPROVAL_DAYS, zone) if seen is not None else None
+    latest = end_of_day(placed + timedelta(days=APPROVAL_DAYS), zone)
+    if seen is not None and seen >= start_of_day(placed, zone):
+        latest = min(latest, later_local(seen, APPROVAL_DAYS, zone))
+    return latest
+
+
+def approval_by(ctx: Ctx, latest: datetime | None) -> str:
+    """When an unapproved order cancels itself, in words."""
+    placed, days = ctx.order.placed_on, APPROVAL_DAYS
+    if latest is None:
+        return ctx.t("approval_by_unknown", days=days)
+    when = fmt_when(ctx, latest)
+    if placed is None:
+        return ctx.t("approval_by_seen", days=days, when=when)
+    day = fmt_date(ctx, placed + timedelta(days=days))
+    return ctx.t("approval_by_day", days=days, date=fmt_date(ctx, placed), day=day, when=when)
+
+
+# -- the other windows --------------------------------------------------------------------
 
 
 def _window(state: WindowState, closes_at: datetime | None, known: Known, reason: str) -> Window:

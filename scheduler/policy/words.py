@@ -112,6 +112,25 @@ _EN: Mapping[str, str] = {
     "closed_preorder": (
         "The page offers no cancel control for this pre-order; its cancel deadline may have passed."
     ),
+    # -- Amazon Business approval ---------------------------------------------------------
+    "approval_pending": (
+        "Awaiting approval (Amazon Business): your approver decides whether it goes ahead,"
+        " not you. Unapproved, it cancels itself {by}."
+    ),
+    "approval_by_day": ("{days} days after it was placed ({date}): on {day}, no later than {when}"),
+    "approval_by_seen": (
+        "{days} days after it was placed: no later than {when}, counted from when cancelwatch"
+        " first saw it (the page shows no order date)"
+    ),
+    "approval_by_unknown": "{days} days after it was placed (the page shows no order date)",
+    "approval_overdue": (
+        " The page still shows it awaiting approval after that, so it may be cancelled at"
+        " any moment."
+    ),
+    "approval_rejected": (
+        "Your approver rejected this order (Amazon Business): it will not go ahead, so there"
+        " is nothing to cancel."
+    ),
     # -- the return window's reason ------------------------------------------------------
     "return_open": (
         "Return or replace items: eligible through {date} (until the end of that day, {zone})."
@@ -145,6 +164,22 @@ _EN: Mapping[str, str] = {
     ),
     "step_later_refuse": ("Once it ships: refuse the delivery or return it after receipt."),
     "step_amzl": ('Amazon delivers it: open "Track package" and choose "Cancel this delivery".'),
+    "step_amzl_uk": (
+        'Amazon delivers it: open "Track My Parcel" and choose "Cancel the Delivery".'
+    ),
+    "step_approval_ask": (
+        "Your approver decides, not you: to stop order {order_id}, ask them to reject it on"
+        " Amazon Business's approvals page (the link in the order's approval box)."
+    ),
+    "step_approval_wait": "Or let it lapse: unapproved, it cancels itself {by}.",
+    "step_approval_approved": (
+        'If it is approved, it becomes an ordinary order: cancel it with "Cancel items" while'
+        " the page offers it. cancelwatch keeps watching it."
+    ),
+    "step_approval_rejected": (
+        "Nothing to do: your approver rejected it. If you still want it, rebuild the cart from"
+        " the link in Amazon's rejection e-mail and submit it again."
+    ),
     "step_seller_shipped": "Contact the seller ({seller}) first and tell them you want to cancel.",
     "step_cs_shipped": (
         "Contact Amazon customer service and ask whether it can still be cancelled."
@@ -292,6 +327,22 @@ _JA: Mapping[str, str] = {
     "closed_preorder": (
         "この予約注文のページにキャンセルの操作がありません。キャンセル期限を過ぎた可能性があります。"
     ),
+    "approval_pending": (
+        "承認待ちの注文です（Amazonビジネス）。注文を進めるかどうかは、あなたではなく承認者が"
+        "決めます。承認されなければ、{by}に自動的にキャンセルされます。"
+    ),
+    "approval_by_day": "注文日（{date}）から{days}日後の{day}、遅くとも{when}まで",
+    "approval_by_seen": (
+        "注文から{days}日後、cancelwatchが最初に見た時刻から数えて遅くとも{when}まで"
+        "（ページに注文日がありません）"
+    ),
+    "approval_by_unknown": "注文から{days}日後（ページに注文日がありません）",
+    "approval_overdue": (
+        "その時刻を過ぎてもページは承認待ちのままなので、いつキャンセルされてもおかしくありません。"
+    ),
+    "approval_rejected": (
+        "承認者がこの注文を却下しました（Amazonビジネス）。注文は進まないため、キャンセルは不要です。"
+    ),
     "return_open": "返品期間：{date}まで（その日の終わりまで、{zone}）。",
     "return_closed": "返品期間は{date}で終わりました。",
     "before": "（{when}まで）",
@@ -319,6 +370,22 @@ _JA: Mapping[str, str] = {
     "step_amzl": (
         "Amazonが配送しています：「配送状況を確認」（Track package）から"
         "「Cancel this delivery」を選ぶ。"
+    ),
+    "step_amzl_uk": (
+        "Amazonが配送しています：「Track My Parcel」から「Cancel the Delivery」を選ぶ。"
+    ),
+    "step_approval_ask": (
+        "承認者が決めます：注文番号{order_id}を止めるには、承認者に却下を頼む"
+        "（Amazonビジネスの承認ページ、注文の承認欄のリンクから）。"
+    ),
+    "step_approval_wait": "何もしなければ、承認されないまま{by}に自動でキャンセルされる。",
+    "step_approval_approved": (
+        "承認されると通常の注文になる。「商品をキャンセル」が表示されているうちにキャンセルする"
+        "（cancelwatchは監視を続けます）。"
+    ),
+    "step_approval_rejected": (
+        "対応は不要です。承認者が却下しました。まだ必要なら、却下を知らせるメールのリンクから"
+        "カートを作り直して再申請する。"
     ),
     "step_seller_shipped": "まず出品者（{seller}）に連絡し、キャンセルしたいことを伝える。",
     "step_cs_shipped": "カスタマーサービスに連絡し、まだキャンセルできるか確認する。",
