@@ -347,8 +347,6 @@ def order_details(view: View, order: DemoOrder) -> str:
     cancelled = ""
     if order.stage(view.now).status is OrderStatus.CANCELLED:
         cancelled = fill("cancelled_alert", text=esc(loc.w("cancelled_detail")))
-    if order.approval is not None:
-        cancelled += fill("cancelled_alert", text=esc(loc.w(f"approval_{order.approval.value}")))
     body = fill(
         "details",
         account=esc(loc.w("account")),
@@ -365,6 +363,7 @@ def order_details(view: View, order: DemoOrder) -> str:
         payment=esc(loc.w("payment")),
         order_summary=esc(loc.w("order_summary")),
         subtotal_rows=_subtotals(loc, order),
+        approval=approval_box(loc, order, "approval_box"),
         shipments=shipment,
         cancelled=cancelled,
     )
