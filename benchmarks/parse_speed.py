@@ -1,8 +1,11 @@
 """Parse speed: cancelwatch's parser against amazon-orders 5.2.0 on the same order-list pages.
 
 Both parsers get the same HTML string at every repetition, and each is timed from that string
-to its order objects, HTML parsing included. The peer is installed only for this benchmark,
-in a venv of its own (see benchmarks/README.md); it is never a dependency of the project.
+to its order objects, HTML parsing included. In the same rounds our parser also reads each
+page with every class and id attribute stripped, which only its label tier can read (issue 9),
+and our own page of Amazon's React order list, which the peer does not read. The peer is
+installed only for this benchmark, in a venv of its own (see benchmarks/README.md); it is
+never a dependency of the project.
 
     python3 -m venv /tmp/bench-venv
     /tmp/bench-venv/bin/pip install 'amazon-orders==5.2.0' 'selectolax==1.0.2' platformdirs
@@ -38,8 +41,15 @@ PAGES = (
     "order-history-2010-10.html",
     "order-history-2023-zero-orders.html",
 )
+REACT_PAGE = REPO / "tests" / "fixtures" / "amazon.com" / "react-order-list-com.html"
+"""Our own page of the React "Your Orders" layout (issue 9), written from its description."""
 MARKETPLACE = "amazon.com"
-DESCRIPTION = "Time cancelwatch's parser against amazon-orders on the same order-list pages."
+TARGET = 20.0
+"""Issue 9: at least this many times faster per order than the peer, for both tiers."""
+DESCRIPTION = (
+    "Time cancelwatch's parser against amazon-orders on the same order-list pages, and our label "
+    "tier on those pages with their classes and ids stripped."
+)
 PEER = "amazon-orders"
 PEER_VERSION = "5.2.0"
 INSTALL_HINT = (
@@ -59,9 +69,14 @@ PEER_NOT_READ = frozenset({"parsed", "config", "full_details", "index"})
 UNKNOWN = "unknown"
 
 Parse = Callable[[str], Sequence[Any]]
+OURS, LABELS, PEER_SIDE = "ours", "labels", "peer"
 # cpu: this process's CPU time, which other work on a shared machine barely moves (both parsers
 # are single-threaded); wall: elapsed time, what a user waits, noisy when the machine is busy.
 CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
+def _as_saved(html: str) -> str:
+    return html
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,16 @@ class Side:
     name: str
     parse: Parse
     order_id: Callable[[Any], str | None]
+    source: Callable[[str], str] = _as_saved
+    """The page this side reads, made from the saved one before the timed rounds."""
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    html: str
+    sides: frozenset[str]
+    """The sides that read this page: the peer does not read the React layout."""
 
 
 @dataclass
@@ -82,12 +107,13 @@ class PageResult:
     times: dict[str, list[float]]
     ids_agree: bool
 
-    def ms_page(self, side: str) -> float:
-        return statistics.median(self.times[side]) * 1000
+    def ms_page(self, side: str) -> float | None:
+        times = self.times.get(side)
+        return statistics.median(times) * 1000 if times else None
 
     def ms_order(self, side: str) -> float | None:
-        count = self.orders[side]
-        return self.ms_page(side) / count if count else None
+        count, ms = self.orders.get(side), self.ms_page(side)
+        return ms / count if count and ms is not None else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -112,25 +138,87 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
     config = _peer_config(peer_conf.AmazonOrdersConfig, args.peer_bs4_parser)
+
+    def ours_parse(html: str) -> Sequence[Any]:
+        return ours.parse_page(html, MARKETPLACE).orders
+
+    def peer_parse(html: str) -> Sequence[Any]:
+        # 5.2.0: a classmethod taking the page's HTML string and the config; no session.
+        return peer_orders.AmazonOrders.parse_orders(html, config)
+
     sides = (
-        Side(
-            "ours",
-            lambda html: ours.parse_page(html, MARKETPLACE).orders,
-            lambda order: order.id,
-        ),
-        Side(
-            "peer",
-            # 5.2.0: a classmethod taking the page's HTML string and the config; no session.
-            lambda html: peer_orders.AmazonOrders.parse_orders(html, config),
-            lambda order: order.order_number,
-        ),
+        Side(OURS, ours_parse, lambda order: order.id),
+        Side(LABELS, ours_parse, lambda order: order.id, strip_classes_and_ids),
+        Side(PEER_SIDE, peer_parse, lambda order: order.order_number),
     )
-    pages = [(name, (args.fixtures / name).read_text(encoding="utf-8")) for name in PAGES]
+    every_side = frozenset(side.name for side in sides)
+    pages = [
+        Page(name, (args.fixtures / name).read_text(encoding="utf-8"), every_side) for name in PAGES
+    ]
+    react = Page(REACT_PAGE.name, REACT_PAGE.read_text(encoding="utf-8"), frozenset({OURS}))
+    for page in pages:
+        _check_label_tier(page, ours.parse_page)
 
     _print_environment(peer_version, config.bs4_parser, args)
-    results = _run(sides, pages, args.warmup, args.repeat, CLOCKS[args.clock])
-    _print_table(results)
+    results = _run(sides, [*pages, react], args.warmup, args.repeat, CLOCKS[args.clock])
+    _print_table(results, _peer_on(peer_parse, react))
+    _print_label_table(results)
+    _print_verdict(results)
     return 0
+
+
+def strip_classes_and_ids(html: str) -> str:
+    """The page with every class and id attribute removed, as tests/test_label_tier.py strips
+    the real pages: no selector of a class or id can match, only the label tier reads it."""
+    # Imported here: the script's --help and its refusal without the peer need no selectolax.
+    from selectolax.lexbor import LexborHTMLParser  # noqa: PLC0415
+
+    tree = LexborHTMLParser(html)
+    if tree.root is None:
+        return html
+    for node in tree.root.traverse():
+        for name in ("class", "id"):
+            if name in node.attributes:
+                del node.attrs[name]
+    return tree.html or ""
+
+
+def _check_label_tier(page: Page, parse_page: Callable[..., Any]) -> None:
+    """Refuse to time the label tier unless, on the stripped page, it is what found the cards
+    and it gives every order of the unstripped page with the same id, date and total."""
+    reference = parse_page(page.html, MARKETPLACE).orders
+    read = parse_page(strip_classes_and_ids(page.html), MARKETPLACE)
+    expected = [f"{o.id} {o.placed_on} {o.total}" for o in reference]
+    got = [f"{o.id} {o.placed_on} {o.total}" for o in read.orders]
+    if got != expected:
+        missing = [o for o in expected if o not in got]
+        extra = [o for o in got if o not in expected]
+        differ = (
+            f"the page's {'; '.join(missing[:3]) or 'orders'} read as "
+            f"{'; '.join(extra[:3]) or 'nothing'} (id, date, total)"
+            if missing or extra
+            else "the same orders in another order"
+        )
+        raise SystemExit(
+            f"label tier: {page.name} stripped of classes and ids gives {len(got)} orders, "
+            f"the page itself {len(expected)}; {differ}. Its speed would mean nothing: fix "
+            "the label tier first (tests/test_label_tier.py fails the same way)."
+        )
+    card = read.matches.get("order_card")
+    if expected and not (card or "").startswith("label "):
+        raise SystemExit(
+            f"label tier: {page.name} stripped of classes and ids had its cards found by "
+            f"{card!r}, not by the label tier, so this run would not time the label tier."
+        )
+
+
+def _peer_on(parse: Parse, page: Page) -> str:
+    """What the peer does with a page it is not timed on, said as it happened in this run."""
+    try:
+        orders = parse(page.html)
+    except Exception as error:  # whatever the peer raises is the answer here
+        return f"raises {type(error).__name__}: {error}"
+    return f"returns {len(orders)} orders"
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -139,8 +227,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--repeat",
         type=int,
         default=12,
-        help="timed repetitions per page and parser; the median is reported (default: 12, "
-        "about a minute on a 2-core machine)",
+        help="timed repetitions per page and side (ours, ours on the stripped page, the peer); "
+        "the median is reported (default: 12, about 20 s on an idle 2-core machine)",
     )
     parser.add_argument(
         "--warmup", type=int, default=1, help="untimed repetitions first (default: 1)"
@@ -155,7 +243,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--fixtures",
         type=Path,
         default=DEFAULT_FIXTURES,
-        help=f"folder holding the order-list pages (default: {DEFAULT_FIXTURES})",
+        help=f"folder holding the real order-list pages (default: {DEFAULT_FIXTURES}); "
+        f"the React page is always {REACT_PAGE.relative_to(REPO)}",
     )
     parser.add_argument(
         "--peer-bs4-parser",
@@ -169,6 +258,8 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     missing = [name for name in PAGES if not (args.fixtures / name).is_file()]
     if missing:
         parser.error(f"not in {args.fixtures}: {', '.join(missing)}")
+    if not REACT_PAGE.is_file():
+        parser.error(f"our React order-list page is missing: {REACT_PAGE}")
     return args
 
 
@@ -197,40 +288,46 @@ def _without_peer_environment() -> Iterator[None]:
 
 def _run(
     sides: Sequence[Side],
-    pages: Sequence[tuple[str, str]],
+    pages: Sequence[Page],
     warmup: int,
     repeat: int,
     clock: Callable[[], float],
 ) -> list[PageResult]:
     results: list[PageResult] = []
-    for name, html in pages:
-        orders = {side.name: side.parse(html) for side in sides}
-        ids = [{side.order_id(o) for o in orders[side.name]} for side in sides]
-        times: dict[str, list[float]] = {side.name: [] for side in sides}
+    for page in pages:
+        reading = [side for side in sides if side.name in page.sides]
+        # Stripping the classes is not timed: the label tier is timed on a page already bare.
+        html = {side.name: side.source(page.html) for side in reading}
+        orders = {side.name: side.parse(html[side.name]) for side in reading}
+        ids = [{side.order_id(o) for o in orders[side.name]} for side in reading]
+        times: dict[str, list[float]] = {side.name: [] for side in reading}
         for rep in range(warmup + repeat):
-            # Alternate who goes first, so neither always runs on the other's cache.
-            for side in sides if rep % 2 == 0 else tuple(reversed(sides)):
-                gc.collect()  # neither side pays for the other's garbage
+            # Rotate who goes first, so no side always runs on another's cache.
+            shift = rep % len(reading)
+            for side in reading[shift:] + reading[:shift]:
+                gc.collect()  # no side pays for another's garbage
                 start = clock()
-                side.parse(html)
+                side.parse(html[side.name])
                 elapsed = clock() - start
                 if rep >= warmup:
                     times[side.name].append(elapsed)
         results.append(
             PageResult(
-                name=name,
-                orders={s.name: len(orders[s.name]) for s in sides},
+                name=page.name,
+                orders={name: len(found) for name, found in orders.items()},
                 fields={
-                    s.name: _mean([_count_fields(o, False) for o in orders[s.name]]) for s in sides
+                    name: _mean([_count_fields(o, False) for o in found])
+                    for name, found in orders.items()
                 },
                 leaves={
-                    s.name: _mean([_count_fields(o, True) for o in orders[s.name]]) for s in sides
+                    name: _mean([_count_fields(o, True) for o in found])
+                    for name, found in orders.items()
                 },
                 times=times,
                 ids_agree=all(i == ids[0] for i in ids),
             )
         )
-        print(f"  timed {name}", file=sys.stderr)
+        print(f"  timed {page.name}", file=sys.stderr)
     return results
 
 
@@ -313,7 +410,7 @@ def _load() -> str:
         return "unknown"
 
 
-def _print_table(results: Sequence[PageResult]) -> None:
+def _print_table(results: Sequence[PageResult], peer_on_react: str) -> None:
     header = (
         "page",
         "orders ours/peer",
@@ -327,48 +424,137 @@ def _print_table(results: Sequence[PageResult]) -> None:
     )
     rows = [header]
     for r in results:
-        ours_order, peer_order = r.ms_order("ours"), r.ms_order("peer")
-        ratio = f"{peer_order / ours_order:.1f}x" if ours_order and peer_order else "-"
         rows.append(
             (
-                r.name.removesuffix(".html"),
-                f"{r.orders['ours']} / {r.orders['peer']}" + ("" if r.ids_agree else " (!)"),
-                _pair(r.fields, r.orders),
-                _pair(r.leaves, r.orders),
-                f"{r.ms_page('ours'):.1f}",
-                f"{r.ms_page('peer'):.1f}",
-                _ms(ours_order),
-                _ms(peer_order),
-                ratio,
+                _page(r.name),
+                _counts(r.orders, OURS, PEER_SIDE) + ("" if r.ids_agree else " (!)"),
+                _pair(r.fields, r.orders, OURS, PEER_SIDE),
+                _pair(r.leaves, r.orders, OURS, PEER_SIDE),
+                _ms(r.ms_page(OURS), 1),
+                _ms(r.ms_page(PEER_SIDE), 1),
+                _ms(r.ms_order(OURS)),
+                _ms(r.ms_order(PEER_SIDE)),
+                _ratio(r.ms_order(PEER_SIDE), r.ms_order(OURS)),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = [
-        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-        for row in rows
-    ]
-    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    print("\n".join(lines))
-
-    with_orders = [r for r in results if r.orders["ours"] and r.orders["peer"]]
-    ours = sum(r.ms_page("ours") for r in with_orders) / sum(r.orders["ours"] for r in with_orders)
-    peer = sum(r.ms_page("peer") for r in with_orders) / sum(r.orders["peer"] for r in with_orders)
+    print(_markdown(rows))
     if any(not r.ids_agree for r in results):
-        print("(!) the two parsers found different order ids on this page")
+        print("(!) the parsers found different order ids on this page")
+    for r in results:
+        if PEER_SIDE not in r.times:
+            print(f"{_page(r.name)}: ours only; {PEER} does not read this layout ({peer_on_react})")
+    ours, peer = _overall(results, OURS)
     print(
         f"\noverall: {peer / ours:.1f}x faster per order than {PEER} "
         f"({ours:.2f} ms vs {peer:.2f} ms per order, pages with orders, medians summed)"
     )
 
 
-def _pair(values: dict[str, float], orders: dict[str, int]) -> str:
-    if not orders["ours"] and not orders["peer"]:
+def _print_label_table(results: Sequence[PageResult]) -> None:
+    header = (
+        "page, classes and ids stripped",
+        "orders labels/ours",
+        "fields/order labels/ours",
+        "ms/page labels",
+        "ms/page ours",
+        "ms/order labels",
+        "ms/order peer",
+        "labels/ours ms/page",
+        "peer/labels per order",
+    )
+    rows = [header]
+    for r in results:
+        if LABELS not in r.times:
+            continue
+        labels_page, ours_page = r.ms_page(LABELS), r.ms_page(OURS)
+        rows.append(
+            (
+                _page(r.name),
+                _counts(r.orders, LABELS, OURS),
+                _pair(r.fields, r.orders, LABELS, OURS),
+                _ms(labels_page, 1),
+                _ms(ours_page, 1),
+                _ms(r.ms_order(LABELS)),
+                _ms(r.ms_order(PEER_SIDE)),
+                _ratio(labels_page, ours_page),
+                _ratio(r.ms_order(PEER_SIDE), r.ms_order(LABELS)),
+            )
+        )
+    print("\nlabel tier: our parser on the same pages with every class and id attribute stripped;")
+    print(f"{PEER} on the pages as saved (it reads nothing on a stripped page)\n")
+    print(_markdown(rows))
+    labels, peer = _overall(results, LABELS)
+    print(
+        f"\noverall, label tier: {peer / labels:.1f}x faster per order than {PEER} "
+        f"({labels:.2f} ms vs {peer:.2f} ms per order, pages with orders, medians summed)"
+    )
+
+
+def _print_verdict(results: Sequence[PageResult]) -> None:
+    tiers = ((OURS, "selectors"), (LABELS, "label tier"))
+    verdicts = []
+    for side, tier in tiers:
+        ms, peer_ms = _overall(results, side)
+        met = "met" if peer_ms / ms >= TARGET else "NOT met"
+        verdicts.append(f"{tier} {peer_ms / ms:.1f}x: {met}")
+    print(f"\ntarget (issue 9): at least {TARGET:.0f}x per order overall; " + "; ".join(verdicts))
+    for r in results:
+        ratios = {tier: _speedup(r, side) for side, tier in tiers}
+        below = [f"{tier} {x:.1f}x" for tier, x in ratios.items() if x is not None and x < TARGET]
+        if below:
+            print(f"  under {TARGET:.0f}x on {_page(r.name)} alone: {', '.join(below)}")
+
+
+def _speedup(result: PageResult, side: str) -> float | None:
+    ms, peer_ms = result.ms_order(side), result.ms_order(PEER_SIDE)
+    return peer_ms / ms if ms and peer_ms else None
+
+
+def _overall(results: Sequence[PageResult], side: str) -> tuple[float, float]:
+    """Milliseconds per order of side and of the peer, over the pages where both found
+    orders: the medians of those pages summed, over the orders on them."""
+    both = [r for r in results if r.orders.get(side) and r.orders.get(PEER_SIDE)]
+    if not both:
+        raise SystemExit(f"no page where both {side} and {PEER} found orders: no ratio to give")
+    ms = {
+        name: sum(r.ms_page(name) or 0.0 for r in both) / sum(r.orders[name] for r in both)
+        for name in (side, PEER_SIDE)
+    }
+    return ms[side], ms[PEER_SIDE]
+
+
+def _markdown(rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in rows
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def _page(name: str) -> str:
+    return name.removesuffix(".html")
+
+
+def _counts(orders: dict[str, int], left: str, right: str) -> str:
+    return " / ".join(str(orders.get(side, "-")) for side in (left, right))
+
+
+def _pair(values: dict[str, float], orders: dict[str, int], left: str, right: str) -> str:
+    """Left and right side's mean, "-" for a side that did not read the page, and a bare "-"
+    when neither found an order."""
+    if not orders.get(left) and not orders.get(right):
         return "-"
-    return f"{values['ours']:.1f} / {values['peer']:.1f}"
+    return " / ".join(f"{values[side]:.1f}" if side in values else "-" for side in (left, right))
 
 
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
+def _ratio(numerator: float | None, denominator: float | None) -> str:
+    return f"{numerator / denominator:.1f}x" if numerator and denominator else "-"
+
+
+def _ms(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
 
 
 if __name__ == "__main__":
