@@ -11,6 +11,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REAL = FIXTURES / "real" / "amazon.com"
 JP = FIXTURES / "amazon.co.jp"
 OURS_COM = FIXTURES / "amazon.com"
+UK = FIXTURES / "amazon.co.uk"
+CA = FIXTURES / "amazon.ca"
 EXPECTED = FIXTURES / "expected"
 
 

@@ -1,6 +1,7 @@
-"""Our own Japanese pages (and one English pre-order page), built from the real markup with
-Amazon's Japanese strings. The expected values in fixtures/expected/ were written by hand
-from each page; see fixtures/expected/README.md for the conventions."""
+"""Our own pages: Japanese ones built from the real markup with Amazon's Japanese strings,
+English ones for amazon.com, amazon.co.uk and amazon.ca. The expected values in
+fixtures/expected/ were written by hand from each page; see fixtures/expected/README.md for
+the conventions."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from typing import Any
 import pytest
 
 from cancelwatch.scraper.read.model import Order, to_json
-from tests.pages import EXPECTED, JP, OURS_COM, parse_file
+from tests.pages import CA, EXPECTED, JP, OURS_COM, UK, parse_file
 
-PAGES = sorted([*JP.glob("*.html"), *OURS_COM.glob("*.html")])
+PAGES = sorted(p for folder in (JP, OURS_COM, UK, CA) for p in folder.glob("*.html"))
 
 
 def _expected(page: Path) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def _order_view(order: Order) -> dict[str, Any]:
 
 
 def test_every_own_page_has_its_expected_values_file():
-    assert len(PAGES) >= 17
+    assert len(PAGES) >= 23
     missing = [p.name for p in PAGES if not (EXPECTED / f"{p.stem}.json").is_file()]
     assert missing == []
 

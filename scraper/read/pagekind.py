@@ -15,6 +15,9 @@ from cancelwatch.scraper.read.regex import linear_regex
 
 # The page's head and first screens say enough; scanning all of a 600 KB page costs more.
 _DETECT_SPAN = 200_000
+# The marketplace a page that names none is taken for: config.toml's default
+# (scheduler/config/settings.py), so that `parse` and a check agree.
+_UNSURE = "amazon.co.jp"
 # RE2, linear: with Python's re, ten thousand "<html" without a ">" would be quadratic.
 _LANG = linear_regex(r"(?i)<html\b[^>]*?\blang=[\"']?([A-Za-z]{2,3}(?:-[A-Za-z]{2})?)")
 
@@ -43,18 +46,27 @@ def detect_marketplace(raw_html: str) -> tuple[str, list[str]]:
     for name in marketplaces():
         market = load_selectors(name).marketplace
         scores[name] = sum(len(p.findall(head)) for p in market.detect)
-    best = max(scores, key=lambda n: scores[n])
+    # On a tie the default marketplace of config.toml wins, then the first by name: adding
+    # a marketplace must not change what a page that names none is taken for.
+    best = max(scores, key=lambda n: (scores[n], n == _UNSURE))
     if scores[best] == 0:
         return best, [
             f"could not tell the marketplace from the page; assumed {best} "
+            "(give --marketplace to choose)"
+        ]
+    tied = [n for n in scores if scores[n] == scores[best] and n != best]
+    if tied:
+        return best, [
+            f"the page fits {best} and {', '.join(tied)} alike; assumed {best} "
             "(give --marketplace to choose)"
         ]
     return best, []
 
 
 def _by_lang(head: bytes) -> str | None:
-    """`ja-jp` or `ja` says amazon.co.jp and `en-us` says amazon.com; a bare `en` says
-    nothing, since users of amazon.co.jp can switch the site to English."""
+    """`ja-jp` or `ja` says amazon.co.jp, `en-us` amazon.com, `en-gb` amazon.co.uk and
+    `en-ca` (or `fr-ca`) amazon.ca, by each file's country; a bare `en` says nothing, since
+    users of amazon.co.jp can switch the site to English."""
     found = _LANG.search(head)
     if not found:
         return None
