@@ -1,5 +1,6 @@
 """The embedded demo store: a local web server that speaks Amazon's markup for
-amazon.co.jp and amazon.com, with a scenario clock, fault switches and a request log."""
+amazon.co.jp, amazon.com, amazon.co.uk and amazon.ca, in the classic or the React order-list
+layout, with a scenario clock, fault switches and a request log."""
 
 from cancelwatch.scraper.demo.account import (
     DEMO_EMAIL,

@@ -282,7 +282,14 @@ LOCALES = {
         "amazon.com", "en-us", "a-m-us", ZoneInfo("America/Los_Angeles"), "USD", _EN, True
     ),
     "amazon.co.uk": Locale(
-        "amazon.co.uk", "en-gb", "a-m-gb", ZoneInfo("Europe/London"), "GBP", _UK, True, True
+        "amazon.co.uk",
+        "en-gb",
+        "a-m-gb",
+        ZoneInfo("Europe/London"),
+        "GBP",
+        _UK,
+        handover_said=True,
+        day_first=True,
     ),
     "amazon.ca": Locale(
         "amazon.ca", "en-ca", "a-m-ca", ZoneInfo("America/Toronto"), "CAD", _CA, True
