@@ -1,0 +1,178 @@
+"""A private Dovecot IMAP server for the mail tests: Debian's dovecot-imapd, configured in a
+temporary folder, listening on 127.0.0.1 on a free port, one passwd-file user. Plain
+text login without TLS, for the tests only. Started and stopped by the tests; readiness
+is awaited by connecting, never by sleeping."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+DOVECOT = "/usr/sbin/dovecot"
+DOVEADM = "/usr/bin/doveadm"
+USER = "hanako"
+PASSWORD = "correct-horse-battery-staple"
+_START_TIMEOUT_S = 20.0
+
+CONFIG = """\
+base_dir = {dir}/run
+state_dir = {dir}/state
+log_path = {dir}/dovecot.log
+info_log_path = {dir}/dovecot.log
+listen = 127.0.0.1
+protocols = imap
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = dovecot
+default_login_user = dovenull
+first_valid_uid = 1
+mail_location = maildir:~/Maildir
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {dir}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid=dovecot gid=dovecot home={dir}/mail/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Dovecot:
+    folder: Path
+    port: int
+    host: str = "127.0.0.1"
+    user: str = USER
+    password: str = PASSWORD
+
+    @property
+    def config(self) -> Path:
+        return self.folder / "dovecot.conf"
+
+    def write(self) -> None:
+        for sub in ("run", "state", "mail"):
+            (self.folder / sub).mkdir(parents=True, exist_ok=True)
+        self.config.write_text(CONFIG.format(dir=self.folder, port=self.port), encoding="utf-8")
+        (self.folder / "passwd").write_text(f"{self.user}:{{PLAIN}}{self.password}\n")
+        shutil.chown(self.folder / "mail", "dovecot", "dovecot")
+        self.folder.chmod(0o755)  # Dovecot's own users reach the mail folder through it
+
+    def start(self) -> None:
+        # It daemonises: with our pipes left open the caller would wait for it forever.
+        subprocess.run(
+            [DOVECOT, "-c", str(self.config)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+            timeout=_START_TIMEOUT_S,
+        )
+        self._await(listening=True)
+
+    def stop(self) -> None:
+        """Stop it as a machine going down would: its client connections end too (Dovecot's
+        own stop leaves the imap process of a connection running)."""
+        pid_file = self.folder / "run" / "master.pid"
+        pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
+        children = _children(pid) if pid is not None else []
+        subprocess.run(
+            [DOVEADM, "-c", str(self.config), "stop"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+            timeout=_START_TIMEOUT_S,
+        )
+        if pid is not None:
+            self._await_exit(pid)
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+        for child in children:
+            self._await_exit(child)
+        self._await(listening=False)
+
+    def log(self) -> str:
+        path = self.folder / "dovecot.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def _await(self, *, listening: bool) -> None:
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._accepts() == listening:
+                return
+        state = "accept" if listening else "stop accepting"
+        raise RuntimeError(f"dovecot did not {state} connections on {self.port}: {self.log()}")
+
+    def _accepts(self) -> bool:
+        try:
+            with socket.create_connection((self.host, self.port), timeout=1) as conn:
+                conn.settimeout(1)
+                return conn.recv(64).startswith(b"* OK")
+        except OSError:
+            return False
+
+    def _await_exit(self, pid: int) -> None:
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.01)  # no event tells us a process we did not start has exited
+        raise RuntimeError(f"dovecot (pid {pid}) did not stop: {self.log()}")
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`, from /proc."""
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rpartition(")")[2].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat_file.parent.name))
+    return found
+
+
+@contextmanager
+def dovecot() -> Iterator[Dovecot]:
+    """A running private Dovecot in a temporary folder of its own, stopped and removed at
+    the end. Not under pytest's tmp_path: its parents are private to root, and Dovecot's
+    own users must reach the mail folder."""
+    with tempfile.TemporaryDirectory(prefix="cancelwatch-dovecot-") as folder:
+        server = Dovecot(Path(folder), free_port())
+        server.write()
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()

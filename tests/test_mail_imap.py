@@ -1,0 +1,350 @@
+"""The IMAP source against a real server (a private Dovecot): a mail appended is heard over
+IDLE within seconds, a restart of the server neither loses nor repeats a mail, a refused
+login is one clear error without retries, and no password or command output is logged."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import stat
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient  # type: ignore[import-untyped]
+
+from cancelwatch.scheduler.config.settings import MailSettings
+from cancelwatch.scheduler.mail.imap import (
+    Backoff,
+    Checkpoint,
+    Credential,
+    ImapSource,
+    MailCredentialError,
+    MailFolderMissing,
+    MailLoginRejected,
+    password_command,
+    run_password_command,
+)
+from cancelwatch.scheduler.mail.recognise import MailEvent
+from cancelwatch.scheduler.mail.rules import load_rules
+from cancelwatch.scraper.errors import ConfigError
+from tests.dovecot import Dovecot, dovecot
+from tests.mail_samples import SERVER, com_order, jp_order
+
+RULES = load_rules()
+FAST = Backoff(first_s=0.05, most_s=0.4)
+HEARD_WITHIN_S = 5.0
+
+
+@pytest.fixture(scope="module")
+def imap() -> Iterator[Dovecot]:
+    with dovecot() as server:
+        yield server
+
+
+def settings(on: Dovecot, **overrides: object) -> MailSettings:
+    values: dict[str, object] = {
+        "server": on.host,
+        "port": on.port,
+        "username": on.user,
+        "authserv_id": SERVER,
+        "folder": "INBOX",
+    }
+    values.update(overrides)
+    return MailSettings(**values)  # type: ignore[arg-type]
+
+
+def source(server: Dovecot, credential: Credential | None = None, **kwargs: object) -> ImapSource:
+    return ImapSource(
+        "main",
+        settings(server),
+        RULES,
+        credential or (lambda: server.password),
+        allow_plain_loopback=True,
+        backoff=FAST,
+        timeout_s=5.0,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def append(server: Dovecot, raw: bytes) -> float:
+    """Deliver `raw` as a mail server would, from another connection; when it was done."""
+    with IMAPClient(server.host, server.port, ssl=False) as client:
+        client.login(server.user, server.password)
+        client.append("INBOX", raw)
+        return time.monotonic()
+
+
+class Heard:
+    """What a source running in a thread yields, with when each came."""
+
+    def __init__(self, running: ImapSource) -> None:
+        self.source = running
+        self.stop = threading.Event()
+        self.items: queue.Queue[tuple[float, MailEvent] | BaseException] = queue.Queue()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        try:
+            for event in self.source.events(self.stop):
+                self.items.put((time.monotonic(), event))
+        except BaseException as exc:  # handed to the test thread
+            self.items.put(exc)
+
+    def next(self, within_s: float = HEARD_WITHIN_S) -> tuple[float, MailEvent]:
+        item = self.items.get(timeout=within_s)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def listening(self) -> None:
+        assert self.source.listening.wait(HEARD_WITHIN_S), "the source never started to IDLE"
+
+
+@contextmanager
+def heard(running: ImapSource) -> Iterator[Heard]:
+    listener = Heard(running)
+    listener.thread.start()
+    try:
+        yield listener
+    finally:
+        listener.stop.set()
+        listener.thread.join(timeout=10)
+        assert not listener.thread.is_alive(), "the source did not stop"
+
+
+def order_mail(order_id: str) -> bytes:
+    return com_order(
+        subject=f"Your Amazon.com order #{order_id}",
+        message_id=f"<{order_id}@email.amazonses.com>",
+        parts=[("plain", "UTF-8", "7bit", f"Order #{order_id}\r\n".encode())],
+    )
+
+
+def test_an_appended_mail_is_heard_over_idle_within_seconds(
+    imap: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="cancelwatch.scheduler.mail")
+    latencies = []
+    with heard(source(imap)) as listener:
+        listener.listening()
+        phishing = jp_order(auth=[f"{SERVER}; dkim=none"], message_id="<phish@x.icu>")
+        append(imap, phishing)
+        for n in range(5):
+            listener.listening()
+            order_id = f"113-000000{n}-0000001"
+            sent = append(imap, order_mail(order_id))
+            at, event = listener.next()
+            assert event.kind == "ordered"
+            assert event.order_ids == (order_id,)  # the phishing copy yielded nothing
+            latencies.append(at - sent)
+    assert max(latencies) < HEARD_WITHIN_S, latencies
+    said = [r.getMessage() for r in caplog.records if "not acted on" in r.getMessage()]
+    assert len(said) == 1
+    assert "unauthenticated" in said[0]
+
+
+def test_the_mails_read_stay_unread(imap: Dovecot) -> None:
+    with heard(source(imap)) as listener:
+        listener.listening()
+        append(imap, order_mail("113-1111111-0000001"))
+        listener.next()
+    with IMAPClient(imap.host, imap.port, ssl=False) as client:
+        client.login(imap.user, imap.password)
+        client.select_folder("INBOX", readonly=True)
+        newest = max(client.search(["ALL"]))
+        flags = client.get_flags([newest])[newest]
+    assert b"\\Seen" not in flags
+
+
+def test_mails_that_came_while_away_are_read_once_from_the_checkpoint(imap: Dovecot) -> None:
+    first = source(imap)
+    with heard(first) as listener:
+        listener.listening()
+        append(imap, order_mail("113-2222222-0000001"))
+        assert listener.next()[1].order_ids == ("113-2222222-0000001",)
+    kept = first.checkpoint
+    assert isinstance(kept, Checkpoint)
+    append(imap, order_mail("113-2222222-0000002"))
+    append(imap, order_mail("113-2222222-0000003"))
+    with heard(source(imap, checkpoint=kept)) as listener:
+        assert listener.next()[1].order_ids == ("113-2222222-0000002",)
+        assert listener.next()[1].order_ids == ("113-2222222-0000003",)
+        listener.listening()
+        append(imap, order_mail("113-2222222-0000004"))
+        assert listener.next()[1].order_ids == ("113-2222222-0000004",)
+
+
+def test_another_uidvalidity_starts_from_the_newest_mail(imap: Dovecot) -> None:
+    append(imap, order_mail("113-3333333-0000001"))
+    stale = Checkpoint(uidvalidity=1, last_uid=0)
+    with heard(source(imap, checkpoint=stale)) as listener:
+        listener.listening()
+        append(imap, order_mail("113-3333333-0000002"))
+        # Not the mails of the old numbering (they would come first), only the new one.
+        assert listener.next()[1].order_ids == ("113-3333333-0000002",)
+
+
+def test_a_restarted_server_is_reconnected_without_losing_or_repeating_a_mail(
+    imap: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="cancelwatch.scheduler.mail")
+    with heard(source(imap)) as listener:
+        listener.listening()
+        append(imap, order_mail("113-4444444-0000001"))
+        assert listener.next()[1].order_ids == ("113-4444444-0000001",)
+        imap.stop()
+        imap.start()
+        # Before the source is back: it must be read on reconnecting, not skipped.
+        append(imap, order_mail("113-4444444-0000002"))
+        assert listener.next(within_s=15)[1].order_ids == ("113-4444444-0000002",)
+        listener.listening()
+        append(imap, order_mail("113-4444444-0000003"))
+        # The next one is the new mail: nothing before it was yielded a second time.
+        assert listener.next()[1].order_ids == ("113-4444444-0000003",)
+    assert any("connecting again" in r.getMessage() for r in caplog.records)
+
+
+def test_a_wrong_password_is_one_clear_error_and_no_retry(
+    imap: Dovecot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(1)
+    calls = []
+
+    def wrong() -> str:
+        calls.append(1)
+        return "hunter2-wrong-password"
+
+    with pytest.raises(MailLoginRejected) as caught:
+        for _ in source(imap, credential=wrong).events(threading.Event()):
+            pass
+    message = str(caught.value)
+    assert "refused the login of 'hanako'" in message
+    assert "hunter2" not in message
+    assert "hunter2" not in caplog.text
+    assert caught.value.exit_code == 2
+    assert calls == [1]
+
+
+def test_a_missing_folder_is_a_config_error(imap: Dovecot) -> None:
+    missing = ImapSource(
+        "main",
+        settings(imap, folder="Amazon"),
+        RULES,
+        lambda: imap.password,
+        allow_plain_loopback=True,
+    )
+    with pytest.raises(MailFolderMissing, match="no folder 'Amazon'"):
+        next(missing.events(threading.Event()))
+
+
+def test_a_server_that_never_answers_times_out_and_is_tried_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="cancelwatch.scheduler.mail")
+    accepted: queue.Queue[socket.socket] = queue.Queue()
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+
+        def accept() -> None:
+            for _ in range(2):
+                conn, _ = silent.accept()
+                accepted.put(conn)  # held open, never written to
+
+        threading.Thread(target=accept, daemon=True).start()
+        mute = MailSettings(server="127.0.0.1", port=port, username="u", authserv_id=SERVER)
+        running = ImapSource(
+            "main",
+            mute,
+            RULES,
+            lambda: "pw",
+            allow_plain_loopback=True,
+            backoff=FAST,
+            timeout_s=0.3,
+        )
+        with heard(running):
+            first, second = accepted.get(timeout=10), accepted.get(timeout=10)
+        first.close()
+        second.close()
+    assert any("did not answer in time" in r.getMessage() for r in caplog.records)
+
+
+def test_plain_text_is_only_for_this_machine(imap: Dovecot) -> None:
+    with pytest.raises(ConfigError, match="plain text IMAP is allowed to this machine only"):
+        ImapSource(
+            "main",
+            settings(imap, server="imap.gmail.com"),
+            RULES,
+            lambda: "x",
+            allow_plain_loopback=True,
+        )
+
+
+def test_backoff_doubles_up_to_a_ceiling_with_jitter() -> None:
+    backoff = Backoff(first_s=2, most_s=60)
+    assert [backoff.delay(n, lambda: 1.0) for n in range(7)] == [2, 4, 8, 16, 32, 60, 60]
+    assert [backoff.delay(n, lambda: 0.0) for n in range(3)] == [1, 2, 4]
+    assert backoff.delay(10_000, lambda: 1.0) == 60
+
+
+# -- password_command ------------------------------------------------------------------------
+
+
+def script(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + body, encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_password_command_logs_in_and_its_output_is_never_logged(
+    imap: Dovecot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(1)  # everything, imapclient's own protocol log included
+    printer = script(tmp_path, "pw.sh", f"printf '%s\\nsecond line\\n' '{imap.password}'\n")
+    with heard(source(imap, credential=password_command(f"{printer} --account 'main'"))) as got:
+        got.listening()
+        append(imap, order_mail("113-5555555-0000001"))
+        assert got.next()[1].order_ids == ("113-5555555-0000001",)
+    assert imap.password not in caplog.text
+    assert "second line" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ("echo hunter2-secret; echo hunter2-secret >&2; exit 3\n", "failed with exit code 3"),
+        ("printf '\\n\\n'\n", "printed nothing"),
+        ("sleep 5; echo hunter2-secret\n", "printed nothing within 0.3 s"),
+    ],
+)
+def test_a_failing_password_command_says_why_without_its_output(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, body: str, says: str
+) -> None:
+    caplog.set_level(1)
+    command = f"{script(tmp_path, 'pw.sh', body)} hunter2-argument"
+    with pytest.raises(MailCredentialError) as caught:
+        run_password_command(command, timeout_s=0.3)
+    assert says in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+    assert "hunter2" not in caplog.text
+
+
+def test_password_command_runs_without_a_shell_or_our_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CANCELWATCH_PASSPHRASE", "file-passphrase")
+    monkeypatch.setenv("MAILPASS_HINT", "kept")
+    env = script(
+        tmp_path,
+        "env.sh",
+        'printf "%s|%s|%s" "${CANCELWATCH_PASSPHRASE:-gone}" "$MAILPASS_HINT" "$1"\n',
+    )
+    # A shell would expand $HOME and run the second command; split as words, it does not.
+    assert run_password_command(f"{env} '$HOME; echo owned'") == "gone|kept|$HOME; echo owned"
+    with pytest.raises(MailCredentialError, match="not an executable program"):
+        run_password_command("no-such-program-cw")
