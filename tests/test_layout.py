@@ -128,12 +128,23 @@ def test_the_source_tree_was_read() -> None:
             "a channel sends what it is given",
         ),
         (
+            ("cancelwatch.scheduler.mail",),
+            (
+                *BROWSER,
+                *STATE,
+                "cancelwatch.scheduler.notify",
+                "cancelwatch.scheduler.watch",
+                "cancelwatch.scheduler.cli",
+            ),
+            "a mail source yields what it heard; the check it starts is the consumer's",
+        ),
+        (
             ("cancelwatch.scraper", "cancelwatch.scheduler"),
             ("scraper", "scheduler", "selectors"),
             "first-party imports go through the installed name, cancelwatch.*",
         ),
     ],
-    ids=["read", "scraper", "policy", "state", "notify", "installed-names"],
+    ids=["read", "scraper", "policy", "state", "notify", "mail", "installed-names"],
 )
 def test_a_folder_imports_only_what_its_job_allows(
     importers: tuple[str, ...], forbidden: tuple[str, ...], why: str
@@ -149,6 +160,17 @@ def test_only_the_demo_commands_import_the_demo_store() -> None:
         if _within(i.imported, ("cancelwatch.scraper.demo",)) and not _within(i.importer, allowed)
     ]
     assert breaches == []
+
+
+def test_only_the_mail_package_talks_imap() -> None:
+    breaches = [
+        f"{i.where}: {i.importer} imports {i.imported}"
+        for i in IMPORTS
+        if _within(i.imported, ("imapclient", "imaplib"))
+        and not _within(i.importer, ("cancelwatch.scheduler.mail",))
+    ]
+    assert breaches == []
+    assert any(i.imported == "imapclient" for i in IMPORTS)  # the rule sees the real import
 
 
 def test_nothing_but_the_command_line_imports_the_command_line() -> None:
@@ -191,6 +213,12 @@ def test_tests_and_benchmarks_import_the_installed_names() -> None:
         ),
         # `config`, `status` and `advise` read config.toml and need no browser library.
         ("cancelwatch.scheduler.config.settings", ("playwright",)),
+        # Hearing a mailbox loads neither a browser nor the database (config.toml's reader
+        # brings browse.options and browse.credentials, not Playwright).
+        (
+            "cancelwatch.scheduler.mail.imap",
+            ("playwright", "cancelwatch.scheduler.state", "sqlite3"),
+        ),
     ],
 )
 def test_importing_a_pure_package_loads_no_browser_and_no_database(
