@@ -18,9 +18,10 @@ from click.testing import CliRunner
 from selectolax.lexbor import LexborHTMLParser
 
 from cancelwatch.scheduler.cli.main import cli, run
+from cancelwatch.scraper.demo.faults import drift
 from cancelwatch.scraper.errors import ConfigError
 from cancelwatch.scraper.read.markup import MatchLog, load_selectors
-from cancelwatch.scraper.read.model import PageKind
+from cancelwatch.scraper.read.model import OrderStatus, PageKind
 from cancelwatch.scraper.read.parse import PageSelectorFailure, parse_page
 from tests.pages import JP, OURS_COM, REAL
 
@@ -105,6 +106,79 @@ def test_doctor_names_the_label_tier(tmp_path):
     assert code == 0, out
     fields = {f["field"]: f for f in json.loads(out)["fields"]}
     assert list(fields["order_card"]["matched"]) == ["label card"]
+
+
+@pytest.mark.parametrize(("path", "marketplace"), LISTS, ids=lambda v: getattr(v, "name", ""))
+def test_stripped_page_reads_each_orders_status_by_its_words(path: Path, marketplace: str):
+    html = path.read_text(encoding="utf-8")
+    reference = parse_page(html, marketplace)
+    log = MatchLog()
+    read = parse_page(strip_classes_and_ids(html), marketplace, log)
+    delivered = [o.id for o in reference.orders if o.status is OrderStatus.DELIVERED]
+    assert [o.id for o in read.orders if o.status is OrderStatus.DELIVERED] == delivered
+    assert [o.status for o in read.orders] == [o.status for o in reference.orders]
+    if delivered:
+        # No selector found a status line: each status is the label tier's (a cancelled
+        # order reads by its cancel notice, before any status line).
+        assert list(log.used["shipment_primary"]) == ["label status"]
+        assert log.used["shipment_primary"]["label status"] >= len(delivered)
+
+
+def test_stripped_status_counts_where_it_matters():
+    # The pages above hold delivered orders, and orders that are not: the test can fail.
+    html = (REAL / "orders" / "order-history-amazon-store.html").read_text(encoding="utf-8")
+    read = parse_page(strip_classes_and_ids(html), "amazon.com")
+    statuses = {o.id: o.status for o in read.orders}
+    assert statuses["111-3223152-8885064"] is OrderStatus.DELIVERED
+    assert statuses["111-1470863-4415403"] is OrderStatus.IN_TRANSIT
+    # "Arriving Wednesday / Shipped" for one package, "Delivered April 4" for the other:
+    # as far as its least advanced package.
+    assert statuses["111-6731557-4438637"] is OrderStatus.SHIPPED
+
+
+@pytest.mark.parametrize(("path", "marketplace"), LISTS, ids=lambda v: getattr(v, "name", ""))
+def test_under_the_demo_stores_class_drift_the_status_still_reads(path: Path, marketplace: str):
+    html = path.read_text(encoding="utf-8")
+    reference = parse_page(html, marketplace)
+    read = parse_page(drift(html, words=False), marketplace)
+    assert [(o.id, o.status) for o in read.orders] == [(o.id, o.status) for o in reference.orders]
+
+
+def test_the_status_words_read_lines_not_titles_links_or_labels():
+    header = (
+        "<div><span>Ordered on</span><span>March 3, 2025</span></div>"
+        "<div><span>Total</span><span>$9.00</span></div>"
+    )
+    title = '<a href="/dp/B000000001">Delivered Fresh: A Cookbook</a>'
+    body = f"<div>{title}</div><div>Arriving Friday</div>"
+    log = MatchLog()
+    read = parse_page(page(card("111-1111111-1111111", header + body)), "amazon.com", log)
+    # Not "delivered" (a link's text) nor "pending" ("Ordered on" is a label).
+    assert read.orders[0].status is OrderStatus.IN_TRANSIT
+    assert log.used["shipment_primary"]["label status"] == 1
+    quiet = parse_page(page(card("111-1111111-1111111", header + f"<div>{title}</div>")))
+    assert quiet.orders[0].status is OrderStatus.UNKNOWN
+
+
+def test_a_digital_order_has_no_status_to_read_by_words():
+    header = "<div><span>Order placed</span><span>March 3, 2025</span></div>"
+    body = "<div>Delivered to your Kindle library</div>"
+    log = MatchLog()
+    read = parse_page(page(card("D01-1111111-1111111", header + body)), "amazon.com", log)
+    assert read.orders[0].status is OrderStatus.UNKNOWN
+    assert "shipment_primary" not in log.used
+
+
+def test_doctor_names_the_label_tiers_status(tmp_path):
+    html = (REAL / "orders" / "order-history-2024-0.html").read_text(encoding="utf-8")
+    saved = tmp_path / "stripped.html"
+    saved.write_text(strip_classes_and_ids(html), encoding="utf-8")
+    with CliRunner().isolation() as streams:
+        code = run(cli, ["doctor", str(saved), "--marketplace", "amazon.com", "--json"])
+        out = streams[0].getvalue().decode()
+    assert code == 0, out
+    fields = {f["field"]: f for f in json.loads(out)["fields"]}
+    assert fields["shipment_primary"]["matched"] == {"label status": 8}
 
 
 # ---- values by their labels only -----------------------------------------------------------

@@ -25,6 +25,8 @@ _SIBLINGS = 8
 _TRIES = 20
 """Label occurrences tried in one scope: a page of 20,000 bare labels stays linear."""
 _VALUE_CHARS = 200
+_LINE_CHARS = 120
+"""A status line is short; a longer text is a title or a paragraph, not one."""
 
 
 def cards(root: LexborNode, id_pattern: Pattern, link_pattern: Pattern) -> list[LexborNode]:
@@ -166,3 +168,27 @@ def _text(node: LexborNode) -> str:
     if node.tag is None or node.tag.startswith("-"):
         return ""
     return node.text(separator=" ", strip=True)
+
+
+def lines(root: LexborNode, stops: frozenset[str]) -> list[str]:
+    """The short texts of `root` a person would read as a status line ("Delivered March
+    3"): each text outside links (item titles and buttons are links), normalised, that is
+    not a label (casefolded `stops`: "Ordered on" is a label, not the status "Ordered")."""
+    linked = {
+        text.mem_id
+        for link in root.css("a")
+        for text in link.traverse(include_text=True)
+        if text.tag == "-text"
+    }
+    found = []
+    for node in root.traverse(include_text=True):
+        if node.tag != "-text" or node.mem_id in linked:
+            continue
+        text = normalise(node.text_content or "")
+        if text and len(text) <= _LINE_CHARS and not _is_label(text.casefold(), stops):
+            found.append(text)
+    return found
+
+
+def _is_label(text: str, stops: frozenset[str]) -> bool:
+    return any(text.startswith(stop) for stop in stops)

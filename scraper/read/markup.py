@@ -505,6 +505,51 @@ def nodes(spec: FieldSpec, scope: Scope, log: MatchLog | None = None) -> list[Le
     return []
 
 
+def cards(spec: FieldSpec, scope: Scope, log: MatchLog | None = None) -> list[LexborNode]:
+    """Order cards: the outermost elements that any css fallback finds, in page order, so
+    that cards of two layouts side by side are all read; without any, the label tier's."""
+    found = _found(spec, scope.node, None)
+    if not found:
+        return nodes(spec, scope, log)
+    if log is not None:
+        for label in dict.fromkeys(fb.label for _, fb in found):
+            log.hit(spec.name, label)
+    return [node for node, _ in found]
+
+
+def inside(spec: FieldSpec, node: LexborNode) -> list[tuple[LexborNode, Fallback]]:
+    """Elements that a css fallback of `spec` finds strictly inside `node`, outermost only,
+    in page order, each with the first fallback that found it: a card of one layout nested
+    in a card of another. Each query reads `node`'s subtree only."""
+    return _found(spec, node, node.mem_id)
+
+
+def _found(
+    spec: FieldSpec, node: LexborNode, skip: int | None
+) -> list[tuple[LexborNode, Fallback]]:
+    found: dict[int, tuple[LexborNode, Fallback]] = {}
+    for fb in spec.fallbacks:
+        if fb.kind == "css":
+            for n in node.css(fb.expr):
+                if n.mem_id != skip:
+                    found.setdefault(n.mem_id, (n, fb))
+    kept = {n.mem_id for n in _outermost([n for n, _ in found.values()])}
+    result = [found[i] for i in found if i in kept]
+    if len({fb.label for _, fb in result}) < 2:
+        return result  # one query's finds are in page order already
+    order = {n.mem_id: i for i, n in enumerate(node.traverse()) if n.mem_id in kept}
+    return sorted(result, key=lambda pair: order[pair[0].mem_id])
+
+
+def without_inner(spec: FieldSpec, node: LexborNode) -> LexborNode:
+    """A detached copy of `node` without the elements `inside` finds in it, so that a card
+    reads none of the values of the cards nested in it; the page itself stays whole."""
+    copy = node.clone()
+    for nested, _ in inside(spec, copy):
+        nested.decompose()
+    return copy
+
+
 def _label_cards(tier: LabelTier, scope: Scope) -> list[LexborNode]:
     assert tier.id_pattern is not None and tier.details_link is not None
     return labels.cards(scope.node, tier.id_pattern, tier.details_link)

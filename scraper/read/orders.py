@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from cancelwatch.scraper.read import labels
 from cancelwatch.scraper.read.markup import (
     MatchLog,
     Scope,
@@ -65,7 +66,8 @@ class OrderReader:
         shipments = tuple(self._shipments(scope, placed_on))
         items = tuple(i for s in shipments for i in s.items) or tuple(self._items(scope))
         cancellable, cancel_url = self._cancellability(scope)
-        status = self._order_status(scope, shipments)
+        digital = (order_id or "").startswith("D") or self._present("digital", scope)
+        status = self._order_status(scope, shipments, digital)
         if status is OrderStatus.CANCELLED:
             cancellable, cancel_url = Cancellability.NO, None
         order = Order(
@@ -76,7 +78,7 @@ class OrderReader:
             status=status,
             cancellable=cancellable,
             cancel_url=cancel_url,
-            digital=(order_id or "").startswith("D") or self._present("digital", scope),
+            digital=digital,
             preorder=self._preorder(scope, placed_on),
             left_at_door=self.left_at_door(scope),
             return_until=self._date("return_until", scope, placed_on),
@@ -116,16 +118,15 @@ class OrderReader:
             return False
         return None
 
-    def _order_status(self, scope: Scope, shipments: tuple[Shipment, ...]) -> OrderStatus:
+    def _order_status(
+        self, scope: Scope, shipments: tuple[Shipment, ...], digital: bool
+    ) -> OrderStatus:
         if self._present("order_cancelled", scope):
             return OrderStatus.CANCELLED
-        states = [s.status for s in shipments if s.status is not OrderStatus.UNKNOWN]
-        if not states:
-            return OrderStatus.UNKNOWN
-        moving = [s for s in states if s in _PROGRESS]
-        if moving:
-            return min(moving, key=_PROGRESS.index)
-        return states[0]
+        if any(s.status is not OrderStatus.UNKNOWN or s.status_text for s in shipments) or digital:
+            # A digital order has no shipment, so no status line to miss.
+            return _combined([s.status for s in shipments])
+        return self._status_by_words(scope)
 
     def _shipments(self, scope: Scope, placed_on: date | None) -> list[Shipment]:
         boxes = nodes(self.sel.field("shipment"), scope, self.log)
@@ -159,11 +160,33 @@ class OrderReader:
         for cls, status in rules.classes.items():
             if cls in classes:
                 return OrderStatus(status)
-        lines = [normalise(t) for t in texts if t]
-        for status, patterns in rules.words:
+        return self._by_words([normalise(t) for t in texts if t])
+
+    def _by_words(self, lines: list[str]) -> OrderStatus:
+        """The first status, in the order of [status.words], that any line says. What a
+        line says about shipping outranks an arrival estimate on another: "Arriving
+        tomorrow" above "Not yet shipped" is pending, above "Shipped" shipped."""
+        for status, patterns in self.sel.status.words:
             if any(p.search(line) for p in patterns for line in lines):
                 return OrderStatus(status)
         return OrderStatus.UNKNOWN
+
+    def _status_by_words(self, scope: Scope) -> OrderStatus:
+        """The label tier's status: when no selector found a status line, the status words
+        in the card's own lines, as a person reads them, each line read as a shipment's.
+        Logged as "label status", so that `doctor` and the labels-only warning see it."""
+        lines = labels.lines(scope.node, self._label_stops())
+        status = _combined([self._by_words([line]) for line in lines])
+        if status is not OrderStatus.UNKNOWN:
+            self.log.hit("shipment_primary", "label status")
+        return status
+
+    def _label_stops(self) -> frozenset[str]:
+        """Every label text of the selector file, as the label tier reads them."""
+        for fb in self.sel.field("placed_on").fallbacks:
+            if fb.tier is not None:
+                return fb.tier.stops
+        return frozenset()
 
     def _items(self, scope: Scope) -> list[Item]:
         boxes = nodes(self.sel.field("item"), scope, self.log)
@@ -178,3 +201,12 @@ class OrderReader:
             asin=self._read("item_asin", scope),
             quantity=parse_count(self._read("item_quantity", scope)),
         )
+
+
+def _combined(states: list[OrderStatus]) -> OrderStatus:
+    """An order's status from its shipments': as far as the least advanced one that moves."""
+    known = [s for s in states if s is not OrderStatus.UNKNOWN]
+    moving = [s for s in known if s in _PROGRESS]
+    if moving:
+        return min(moving, key=_PROGRESS.index)
+    return known[0] if known else OrderStatus.UNKNOWN

@@ -5,16 +5,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from selectolax.lexbor import LexborNode
+
 from cancelwatch.scraper.errors import SelectorFailure
 from cancelwatch.scraper.read.inputs import PageTooComplex, parse_tree
 from cancelwatch.scraper.read.markup import (
     MatchLog,
     Scope,
     Selectors,
+    cards,
+    inside,
     load_selectors,
     nodes,
     read,
     read_all,
+    without_inner,
 )
 from cancelwatch.scraper.read.model import PageKind, ParsedPage
 from cancelwatch.scraper.read.orders import OrderReader
@@ -116,13 +121,12 @@ def _details(
 
 
 def _order_list(sel: Selectors, doc: Scope, log: MatchLog, warnings: list[str]) -> ParsedPage:
-    cards = nodes(sel.field("order_card"), doc, log)
+    scopes = _cards(sel, doc, log)
     count = parse_count(read(sel.field("order_count"), doc, log))
-    if not cards and count is None:
+    if not scopes and count is None:
         kind = PageKind.EMPTY_SHELL if is_list_shell(sel, doc, log) else PageKind.UNKNOWN
         return _page(sel.marketplace.name, kind, log, warnings)
     reader = OrderReader(sel, log)
-    scopes = [Scope(card) for card in cards]
     read_orders = [reader.order(scope) for scope in scopes]
     orders = tuple(order for order, _ in read_orders if order.id)
     kind = PageKind.ORDER_LIST
@@ -142,7 +146,7 @@ def _order_list(sel: Selectors, doc: Scope, log: MatchLog, warnings: list[str]) 
     problems = [
         (order.id or f"card {i + 1}", missing) for i, (order, missing) in enumerate(read_orders)
     ]
-    if not cards and count:
+    if not scopes and count:
         raise PageSelectorFailure(
             f"the page says it holds {count} orders but no order card was found "
             "(fields: order_card); Amazon may have changed its page: run `cancelwatch doctor`",
@@ -151,6 +155,38 @@ def _order_list(sel: Selectors, doc: Scope, log: MatchLog, warnings: list[str]) 
         )
     _check_unread_links(sel, doc, scopes, page)
     return _with_missing(page, problems)
+
+
+def _cards(sel: Selectors, doc: Scope, log: MatchLog) -> list[Scope]:
+    """Each order card's scope, in page order, nested cards included."""
+    spec = sel.field("order_card")
+    scopes: list[Scope] = []
+    nested: dict[str, None] = {}
+    for card in cards(spec, doc, log):
+        found, inner = _card(sel, card)
+        scopes += found
+        nested.update(dict.fromkeys(inner))
+    for label in nested:
+        log.hit(spec.name, label)
+    return scopes
+
+
+def _card(sel: Selectors, card: LexborNode) -> tuple[list[Scope], list[str]]:
+    """A card's scopes, and the fallbacks that found the cards nested in it. A page may
+    nest cards of an older layout inside a card of the current one (amazon.co.jp nests
+    2010s Kindle cards in its `order-card`s): each nested card is an order of its own, and
+    the card around it reads without them; a card around one nested card of the same order
+    is only its wrapper, and reads whole. One level deep: a nested card reads whole."""
+    spec, order_id = sel.field("order_card"), sel.field("order_id")
+    found = inside(spec, card)
+    inner = [Scope(node) for node, _ in found]
+    inner_ids = [read(order_id, scope) for scope in inner]
+    if not inner or (len(inner) == 1 and read(order_id, Scope(card)) == inner_ids[0]):
+        return [Scope(card)], []
+    own = Scope(without_inner(spec, card))
+    own_id = read(order_id, own)
+    mine = [own] if own_id is not None and own_id not in inner_ids else []
+    return mine + inner, [fallback.label for _, fallback in found]
 
 
 def _check_unread_links(sel: Selectors, doc: Scope, cards: list[Scope], page: ParsedPage) -> None:
