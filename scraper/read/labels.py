@@ -29,10 +29,13 @@ _LINE_CHARS = 120
 """A status line is short; a longer text is a title or a paragraph, not one."""
 
 
-def cards(root: LexborNode, id_pattern: Pattern, link_pattern: Pattern) -> list[LexborNode]:
+def cards(
+    root: LexborNode, id_pattern: Pattern, link_pattern: Pattern, id_chars: int = 0
+) -> list[LexborNode]:
     """The elements, in page order, that each hold exactly one distinct order id, as large
-    as they can be without holding a second: one per order that has such an element."""
-    anchors = list(_anchors(root, id_pattern, link_pattern))
+    as they can be without holding a second: one per order that has such an element. A
+    text shorter than `id_chars` holds no id."""
+    anchors = list(_anchors(root, id_pattern, link_pattern, id_chars))
     marks: dict[int, str] = {}
     for node, order_id in anchors:
         _mark(node, order_id, marks, root)
@@ -45,14 +48,17 @@ def cards(root: LexborNode, id_pattern: Pattern, link_pattern: Pattern) -> list[
 
 
 def _anchors(
-    root: LexborNode, id_pattern: Pattern, link_pattern: Pattern
+    root: LexborNode, id_pattern: Pattern, link_pattern: Pattern, id_chars: int
 ) -> Iterator[tuple[LexborNode, str]]:
     """(element, order id) for each text that names one id and each details link; a text
     naming two ids marks its element as holding both."""
     for node in root.traverse(include_text=True):
         if node.tag == "-text":
+            text = node.text_content or ""
+            if len(text) < id_chars:
+                continue
             parent = node.parent
-            ids = {_group(m) for m in id_pattern.finditer(node.text_content or "")}
+            ids = {_group(m) for m in id_pattern.finditer(text)}
             if parent is not None:
                 yield from ((parent, i) for i in sorted(ids))
         elif node.tag == "a":
@@ -180,15 +186,15 @@ def lines(root: LexborNode, stops: frozenset[str]) -> list[str]:
         for text in link.traverse(include_text=True)
         if text.tag == "-text"
     }
+    labels = tuple(stops)
     found = []
     for node in root.traverse(include_text=True):
         if node.tag != "-text" or node.mem_id in linked:
             continue
-        text = normalise(node.text_content or "")
-        if text and len(text) <= _LINE_CHARS and not _is_label(text.casefold(), stops):
+        raw = node.text_content or ""
+        if not raw or raw.isspace():
+            continue  # most texts of a page: the indentation between its elements
+        text = normalise(raw)
+        if len(text) <= _LINE_CHARS and not text.casefold().startswith(labels):
             found.append(text)
     return found
-
-
-def _is_label(text: str, stops: frozenset[str]) -> bool:
-    return any(text.startswith(stop) for stop in stops)

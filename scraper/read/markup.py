@@ -8,7 +8,9 @@ may hold is checked in `selector_schema`; every regex runs on RE2, in linear tim
 
 from __future__ import annotations
 
+import importlib
 import re
+import warnings
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -69,6 +71,9 @@ class LabelTier:
     stops: frozenset[str] = frozenset()
     id_pattern: Pattern | None = None
     details_link: Pattern | None = None
+    id_chars: int = 0
+    """The fewest characters a text that `id_pattern` matches can hold: shorter texts (most
+    of a page's) are skipped before RE2, whose every call costs more than the check."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,9 @@ class StatusRules:
     codes: dict[str, str]
     classes: dict[str, str]
     words: tuple[tuple[str, tuple[Pattern, ...]], ...]
+    in_lines: tuple[tuple[str, Pattern], ...] = ()
+    """The same words per status, over many lines joined by newlines at once: `^` is a
+    line's start. The label tier reads a card's status with one RE2 call per status."""
 
 
 @dataclass(frozen=True)
@@ -272,7 +280,9 @@ class _Tables:
         if "id_pattern" in patterns and "details_link" in patterns:
             id_pattern = linear_regex(patterns["id_pattern"])
             tiers["card"] = LabelTier(
-                id_pattern=id_pattern, details_link=linear_regex(patterns["details_link"])
+                id_pattern=id_pattern,
+                details_link=linear_regex(patterns["details_link"]),
+                id_chars=_min_chars(patterns["id_pattern"]),
             )
         for name, (spec, path) in [*self.fields.items(), *self.page_kinds.items()]:
             for fb in spec.fallbacks:
@@ -289,6 +299,19 @@ class _Tables:
         return tiers
 
 
+def _min_chars(expr: str) -> int:
+    """The fewest characters `expr` can match, by Python's own regex parser (private, so
+    looked up here); 0, no bound, where that parser is gone or reads the pattern otherwise."""
+    try:
+        parser: Any = importlib.import_module("re._parser")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            low = int(parser.parse(expr).getwidth()[0])
+    except Exception:  # any failure only drops the bound
+        return 0
+    return max(low, 0)
+
+
 def _marketplace(table: dict[str, Any]) -> Marketplace:
     patterns = tuple(linear_regex(p) for p in table["date_patterns"])
     detect = tuple(linear_regex(p) for p in table["detect"])
@@ -302,6 +325,11 @@ def _status(table: dict[str, Any]) -> StatusRules:
         codes={k.upper(): v for k, v in (table.get("codes") or {}).items()},
         classes=dict(table.get("classes") or {}),
         words=tuple((status, _any_of(words.get(status, []))) for status in STATUS_ORDER),
+        in_lines=tuple(
+            (status, linear_regex("(?m)" + "|".join(f"(?:{p})" for p in words[status])))
+            for status in STATUS_ORDER
+            if words.get(status)
+        ),
     )
 
 
@@ -552,7 +580,7 @@ def without_inner(spec: FieldSpec, node: LexborNode) -> LexborNode:
 
 def _label_cards(tier: LabelTier, scope: Scope) -> list[LexborNode]:
     assert tier.id_pattern is not None and tier.details_link is not None
-    return labels.cards(scope.node, tier.id_pattern, tier.details_link)
+    return labels.cards(scope.node, tier.id_pattern, tier.details_link, tier.id_chars)
 
 
 def _outermost(found: list[LexborNode]) -> list[LexborNode]:

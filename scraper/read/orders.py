@@ -173,10 +173,13 @@ class OrderReader:
 
     def _status_by_words(self, scope: Scope) -> OrderStatus:
         """The label tier's status: when no selector found a status line, the status words
-        in the card's own lines, as a person reads them, each line read as a shipment's.
+        in the card's own lines, as a person reads them: as far as the least advanced
+        status they name, as for shipments.
         Logged as "label status", so that `doctor` and the labels-only warning see it."""
-        lines = labels.lines(scope.node, self._label_stops())
-        status = _combined([self._by_words([line]) for line in lines])
+        text = "\n".join(labels.lines(scope.node, self._label_stops()))
+        status = _combined(
+            [OrderStatus(s) for s, pattern in self.sel.status.in_lines if pattern.search(text)]
+        )
         if status is not OrderStatus.UNKNOWN:
             self.log.hit("shipment_primary", "label status")
         return status
