@@ -20,7 +20,7 @@ from selectolax.lexbor import LexborHTMLParser
 from cancelwatch.scheduler.cli.main import cli, run
 from cancelwatch.scraper.demo.faults import drift
 from cancelwatch.scraper.errors import ConfigError
-from cancelwatch.scraper.read.markup import MatchLog, load_selectors
+from cancelwatch.scraper.read.markup import LabelTier, MatchLog, load_selectors
 from cancelwatch.scraper.read.model import OrderStatus, PageKind
 from cancelwatch.scraper.read.parse import PageSelectorFailure, parse_page
 from tests.pages import JP, OURS_COM, REAL
@@ -333,3 +333,46 @@ def test_five_thousand_order_ids_parse_within_the_deadline():
     assert seconds < DEADLINE
     nested = "".join(f"<div>Order # 111-{i:07d}-1111111" for i in range(5_000))
     assert _timed(page(nested + "</div>" * 5_000)) < DEADLINE
+
+
+# ---- the bound before RE2 ------------------------------------------------------------------
+
+
+def _card_tier(home: Path | None = None) -> LabelTier:
+    fallbacks = load_selectors("amazon.com", home).field("order_card").fallbacks
+    tier = fallbacks[-1].tier
+    assert tier is not None
+    return tier
+
+
+def test_an_id_alone_in_its_text_is_found_at_the_bound():
+    bare = (
+        "<div><div><span>Order placed</span></div><div><span>March 3, 2025</span></div>"
+        "<span>Order #</span><span>111-1111111-1111111</span></div>"
+    )
+    tier = next(
+        f.tier for f in load_selectors("amazon.com").field("order_card").fallbacks if f.tier
+    )
+    assert tier is not None and tier.id_chars == len("111-1111111-1111111")
+    read = parse_page(page(bare), "amazon.com")
+    assert [(o.id, o.placed_on) for o in read.orders] == [("111-1111111-1111111", date(2025, 3, 3))]
+
+
+def test_a_users_id_pattern_brings_its_own_bound(tmp_path):
+    home = tmp_path / "conf"
+    home.mkdir()
+    # A shorter id, and a pattern Python's parser does not read (RE2's \\C): no bound at all.
+    (home / "amazon.com.toml").write_text(
+        "[labels]\nid_pattern = '\\b(\\d{3}-\\d{4})\\b'\n", encoding="utf-8"
+    )
+    tier = next(
+        f.tier for f in load_selectors("amazon.com", home).field("order_card").fallbacks if f.tier
+    )
+    assert tier is not None and tier.id_chars == 8
+    (home / "amazon.com.toml").write_text(
+        "[labels]\nid_pattern = '\\C?\\b(\\d{3}-\\d{4})\\b'\n", encoding="utf-8"
+    )
+    tier = next(
+        f.tier for f in load_selectors("amazon.com", home).field("order_card").fallbacks if f.tier
+    )
+    assert tier is not None and tier.id_chars == 0
