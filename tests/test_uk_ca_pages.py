@@ -96,6 +96,12 @@ def test_doctor_reads_the_new_layout_by_its_own_fallbacks(page):
     ]
     assert fields["order_id"]["matched"] == {"css li#orderIdField": 6}
     assert fields["order_id"]["missed"] == fields["placed_on"]["missed"] == 0
+    # Placed and total by their columns' labels, so the Business cards' "Placed by" column
+    # does not shift them.
+    for name in ("placed_on", "total"):
+        assert [label.split(":has(")[0] for label in fields[name]["matched"]] == [
+            "css #orderCardHeader .a-column"
+        ], name
     assert list(fields["approval_pending"]["matched"]) == ["css #orderCardApprovalMessageBox"]
 
 
