@@ -383,6 +383,33 @@ def test_unknown_time_zone_is_refused() -> None:
         )
 
 
+@pytest.mark.parametrize(
+    ("o", "state", "reason_has"),
+    [
+        (order(placed_on=date(9999, 12, 31), items=seller_items()), WindowState.OPEN, None),
+        (digital("Kindle版 本", placed_on=date(9999, 12, 31)), WindowState.OPEN, "no order date"),
+        (
+            order(preorder=PreOrder(date(9999, 12, 31), cancel_deadline=date(1, 1, 1))),
+            WindowState.OPEN,
+            "no release date",
+        ),
+        (
+            order(status=OrderStatus.DELIVERED, cancellable=Cancellability.NO,
+                  return_until=date(9999, 12, 31)),
+            WindowState.CLOSED,
+            "delivered",
+        ),
+    ],
+    ids=["seller-order-day", "kindle-order-day", "preorder-dates", "return-until"],
+)  # fmt: skip
+def test_a_date_no_amazon_page_can_mean_is_unknown_not_a_crash(
+    o: Order, state: WindowState, reason_has: str | None
+) -> None:
+    a = check(o, now=NOON_JST)
+    assert (a.cancel.state, a.cancel.closes_at, a.ret) == (state, None, None)
+    assert reason_has is None or reason_has in a.cancel.reason
+
+
 # -- precedence: manual deadline beats page beats rule --------------------------------------
 
 MANUAL = utc(2025, 7, 20, 0)

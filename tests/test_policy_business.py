@@ -171,8 +171,9 @@ def test_without_an_order_date_first_seen_counts_7_local_days_in_toronto() -> No
     assert "counted from when cancelwatch first saw it" in a.cancel.reason
 
 
-def test_without_order_date_or_first_seen_the_lapse_is_unknown() -> None:
-    a = check(order(placed_on=None), now=NOON_JST)
+@pytest.mark.parametrize("placed", [None, date(9999, 12, 31)], ids=["none", "year-9999"])
+def test_without_order_date_or_first_seen_the_lapse_is_unknown(placed: date | None) -> None:
+    a = check(order(placed_on=placed), now=NOON_JST)
     assert (a.cancel.state, a.cancel.closes_at, a.cancel.known) == (
         WindowState.AWAITING_APPROVAL,
         None,

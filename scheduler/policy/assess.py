@@ -19,7 +19,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from cancelwatch.scheduler.policy.advice import Advice, advice_hints, advice_steps
-from cancelwatch.scheduler.policy.context import Ctx, Rules, default_rules, load_zone
+from cancelwatch.scheduler.policy.context import (
+    Ctx,
+    Rules,
+    default_rules,
+    load_zone,
+    with_plausible_dates,
+)
 from cancelwatch.scheduler.policy.windows import (
     Known,
     Window,
@@ -79,7 +85,8 @@ def assess(
 
     `tracking` holds this order's tracking pages; `first_seen` is when cancelwatch first
     saw the order; `manual_deadline` is the user's own deadline, which wins over any other
-    while the window is open (it never opens a closed one).
+    while the window is open (it never opens a closed one). A page date outside the years
+    Amazon can mean (1995–2999) counts as unknown.
     """
     for name, value in (
         ("now", now),
@@ -89,7 +96,7 @@ def assess(
         if value is not None and value.utcoffset() is None:
             raise ValueError(f"{name} must be timezone-aware, got {value!r}")
     ctx = Ctx(
-        order=order,
+        order=with_plausible_dates(order),
         marketplace=marketplace,
         zone=load_zone(timezone),
         now=now.astimezone(UTC),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -158,6 +158,31 @@ def fmt_span(ctx: Ctx, span: timedelta) -> str:
 
 
 # -- what the order is -------------------------------------------------------------------
+
+# Amazon opened in 1995. A page date outside these years is misread or hostile, and near
+# the ends of the calendar (years 1 and 9999) the day arithmetic above would overflow.
+_PLAUSIBLE_YEARS = range(1995, 3000)
+
+
+def _plausible(day: date | None) -> date | None:
+    return day if day is not None and day.year in _PLAUSIBLE_YEARS else None
+
+
+def with_plausible_dates(order: Order) -> Order:
+    """`order` with every date that no Amazon page can mean made unknown (None)."""
+    pre = order.preorder
+    if pre is not None:
+        pre = replace(
+            pre,
+            release_date=_plausible(pre.release_date),
+            cancel_deadline=_plausible(pre.cancel_deadline),
+        )
+    return replace(
+        order,
+        placed_on=_plausible(order.placed_on),
+        return_until=_plausible(order.return_until),
+        preorder=pre,
+    )
 
 
 def order_items(order: Order) -> tuple[Item, ...]:
