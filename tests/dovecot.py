@@ -33,15 +33,17 @@ listen = 127.0.0.1
 protocols = imap
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{mechanisms}
 default_internal_user = dovecot
 default_login_user = dovenull
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {dir}/passwd
 }}
+{oauth2}
 userdb {{
   driver = static
   args = uid=dovecot gid=dovecot home={dir}/mail/%u
@@ -55,6 +57,22 @@ service imap-login {{
     port = 0
   }}
 }}
+"""
+
+
+OAUTH2_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {dir}/oauth2.conf.ext
+}}
+"""
+OAUTH2_CONFIG = """\
+introspection_mode = post
+introspection_url = {url}
+username_attribute = username
+active_attribute = active
+active_value = true
 """
 
 
@@ -72,6 +90,8 @@ class Dovecot:
     host: str = "127.0.0.1"
     user: str = USER
     password: str = PASSWORD
+    introspection_url: str | None = None
+    """Where Dovecot asks whether an OAuth2 token is good; None: no XOAUTH2."""
 
     @property
     def config(self) -> Path:
@@ -80,7 +100,20 @@ class Dovecot:
     def write(self) -> None:
         for sub in ("run", "state", "mail"):
             (self.folder / sub).mkdir(parents=True, exist_ok=True)
-        self.config.write_text(CONFIG.format(dir=self.folder, port=self.port), encoding="utf-8")
+        oauth2 = self.introspection_url is not None
+        self.config.write_text(
+            CONFIG.format(
+                dir=self.folder,
+                port=self.port,
+                mechanisms=" xoauth2 oauthbearer" if oauth2 else "",
+                oauth2=OAUTH2_PASSDB.format(dir=self.folder) if oauth2 else "",
+            ),
+            encoding="utf-8",
+        )
+        if oauth2:
+            (self.folder / "oauth2.conf.ext").write_text(
+                OAUTH2_CONFIG.format(url=self.introspection_url), encoding="utf-8"
+            )
         (self.folder / "passwd").write_text(f"{self.user}:{{PLAIN}}{self.password}\n")
         shutil.chown(self.folder / "mail", "dovecot", "dovecot")
         self.folder.chmod(0o755)  # Dovecot's own users reach the mail folder through it
@@ -176,12 +209,12 @@ def _children(pid: int) -> list[int]:
 
 
 @contextmanager
-def dovecot() -> Iterator[Dovecot]:
+def dovecot(introspection_url: str | None = None) -> Iterator[Dovecot]:
     """A running private Dovecot in a temporary folder of its own, stopped and removed at
     the end. Not under pytest's tmp_path: its parents are private to root, and Dovecot's
     own users must reach the mail folder."""
     with tempfile.TemporaryDirectory(prefix="cancelwatch-dovecot-") as folder:
-        server = Dovecot(Path(folder), free_port())
+        server = Dovecot(Path(folder), free_port(), introspection_url=introspection_url)
         server.write()
         server.start()
         try:

@@ -4,6 +4,7 @@ login is one clear error without retries, and no password or command output is l
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import socket
@@ -12,7 +13,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from imapclient import IMAPClient  # type: ignore[import-untyped]
@@ -32,7 +35,7 @@ from cancelwatch.scheduler.mail.imap import (
 from cancelwatch.scheduler.mail.recognise import MailEvent
 from cancelwatch.scheduler.mail.rules import load_rules
 from cancelwatch.scraper.errors import ConfigError
-from tests.dovecot import Dovecot, dovecot
+from tests.dovecot import USER, Dovecot, dovecot
 from tests.mail_samples import SERVER, com_order, jp_order
 
 RULES = load_rules()
@@ -348,3 +351,64 @@ def test_password_command_runs_without_a_shell_or_our_secrets(
     assert run_password_command(f"{env} '$HOME; echo owned'") == "gone|kept|$HOME; echo owned"
     with pytest.raises(MailCredentialError, match="not an executable program"):
         run_password_command("no-such-program-cw")
+
+
+# -- XOAUTH2 ---------------------------------------------------------------------------------
+
+TOKEN = "ya29.a0-token-for-the-tests"
+
+
+class Introspection(BaseHTTPRequestHandler):
+    """An OAuth2 token introspection endpoint (RFC 7662): TOKEN is hanako's, nothing else."""
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        token = parse_qs(self.rfile.read(length).decode()).get("token", [""])[0]
+        good = token == TOKEN
+        body = json.dumps({"active": "true", "username": USER} if good else {"active": "false"})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the test reads the source's logs, not this server's."""
+
+
+@pytest.fixture(scope="module")
+def oauth_imap() -> Iterator[Dovecot]:
+    with ThreadingHTTPServer(("127.0.0.1", 0), Introspection) as http:
+        threading.Thread(target=http.serve_forever, daemon=True).start()
+        try:
+            with dovecot(f"http://127.0.0.1:{http.server_address[1]}/introspect") as server:
+                yield server
+        finally:
+            http.shutdown()
+
+
+def test_xoauth2_with_a_token_from_password_command(
+    oauth_imap: Dovecot, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(1)
+    printer = script(tmp_path, "token.sh", f"echo {TOKEN}\n")
+    oauth2 = ImapSource(
+        "main",
+        settings(oauth_imap, auth="oauth2"),
+        RULES,
+        password_command(str(printer)),
+        allow_plain_loopback=True,
+        backoff=FAST,
+    )
+    with heard(oauth2) as listener:
+        listener.listening()
+        append(oauth_imap, order_mail("113-6666666-0000001"))
+        assert listener.next()[1].order_ids == ("113-6666666-0000001",)
+    assert TOKEN not in caplog.text
+    stale = ImapSource(
+        "main", settings(oauth_imap, auth="oauth2"), RULES, lambda: "expired-token-cw",
+        allow_plain_loopback=True,
+    )  # fmt: skip
+    with pytest.raises(MailLoginRejected, match="check the user name and the token") as caught:
+        next(stale.events(threading.Event()))
+    assert "expired-token-cw" not in str(caught.value) + caplog.text
