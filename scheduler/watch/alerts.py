@@ -5,6 +5,11 @@ with their due time; the key (account, order, kind, lead) makes re-planning harm
 sent late says the time actually left when it goes out (`wording_at`), not its lead's.
 Change-based alerts (left its window, got its tracking ID, Amazon cancelled it, the
 pre-order date moved) compare what the database knew with what the page shows now.
+
+An Amazon Business order awaiting approval gets one alert saying so, and none before its
+7-day lapse: the buyer has no control that closes then (the order cancels itself, which
+is what a buyer who wants it gone is waiting for). When it lapses or its approver rejects
+it, the alert says which, not "Amazon cancelled it".
 """
 
 from __future__ import annotations
@@ -18,10 +23,19 @@ from zoneinfo import ZoneInfo
 from cancelwatch.scheduler.config.settings import AlertSettings
 from cancelwatch.scheduler.notify.channels import urgency_for
 from cancelwatch.scheduler.policy.assess import Assessment, Window, WindowState
+from cancelwatch.scheduler.policy.context import start_of_day, with_plausible_dates
 from cancelwatch.scheduler.policy.urgency import Urgency
+from cancelwatch.scheduler.policy.windows import APPROVAL_DAYS
 from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scheduler.state.store import AlertRow, NewAlert, Retire, StoredOrder, iso_duration
-from cancelwatch.scraper.read.model import Cancellability, Order, OrderStatus, Tracking
+from cancelwatch.scraper.read.model import (
+    Approval,
+    Cancellability,
+    Order,
+    OrderStatus,
+    Tracking,
+    order_from_json,
+)
 
 CANCEL_CLOSING = "cancel_closing"
 RETURN_CLOSING = "return_closing"
@@ -32,6 +46,8 @@ WINDOW_CLOSED = "window_closed"
 TRACKING = "tracking_id"
 PREORDER_CHANGED = "preorder_changed"
 AMAZON_CANCELLED = "amazon_cancelled"
+AWAITING_APPROVAL = "awaiting_approval"
+APPROVAL_REJECTED = "approval_rejected"
 SIGN_IN_NEEDED = "sign_in_needed"
 SELECTOR_FAILURE = "selector_failure"
 ACCOUNT_RISK = "account_risk"
@@ -52,6 +68,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "cancelled": "Amazon cancelled {order}",
         "cancelled_body": "{item}\nThe order shows as cancelled and you did not cancel it "
         "through cancelwatch. Check the order page; order again if you still want it.",
+        "awaiting_approval": "{order} is waiting for your approver",
+        "approval_rejected": "{order} was rejected by your approver",
+        "approval_lapsed": "{order} lapsed: it was not approved within {days} days",
+        "approval_lapsed_body": "{item}\nYour approver did not approve it within {days} days"
+        " of ordering, so it cancelled itself. Nothing to do; order again if you still want it.",
         "next": "What to do now:",
         "known_page": "as the page states",
         "known_rule": "estimated by rule",
@@ -74,6 +95,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "cancelled": "Amazonが {order} をキャンセルしました",
         "cancelled_body": "{item}\nこの注文はキャンセル済みと表示されていますが、cancelwatch "
         "からのキャンセル記録はありません。注文ページを確認し、必要なら再注文してください。",
+        "awaiting_approval": "{order} は承認待ちです",
+        "approval_rejected": "{order} は承認者に却下されました",
+        "approval_lapsed": "{order} は承認されないまま自動キャンセルされました",
+        "approval_lapsed_body": "{item}\n注文から{days}日以内に承認されなかったため、"
+        "自動的にキャンセルされました。対応は不要です。必要なら再注文してください。",
         "next": "今できること:",
         "known_page": "ページの記載",
         "known_rule": "ルールによる推定",
@@ -128,6 +154,13 @@ def plan(
                 body=_with_advice(lang, cancel.reason, assessment),
             )
         )
+    if cancel.state is WindowState.AWAITING_APPROVAL:
+        # Planned at every check: its one row takes the latest words until it is sent.
+        title = t(lang, "awaiting_approval", order=ctx.order.id)
+        body = _with_advice(lang, _about(ctx.order, cancel.reason), assessment)
+        alerts.append(_simple(ctx, AWAITING_APPROVAL, "", now, title=title, body=body))
+    else:
+        retire.append(Retire(ctx.order.id, "no longer awaiting approval", (AWAITING_APPROVAL,)))
     if assessment.ret is not None and assessment.ret.state is WindowState.OPEN:
         if cancel.state is not WindowState.OPEN:
             alerts += _window_alerts(ctx, assessment.ret, now, settings.return_leads, lang)
@@ -222,22 +255,53 @@ def _change_alerts(
             body = _with_advice(lang, _item(order), assessment)
             alerts.append(_simple(ctx, TRACKING, tracking.tracking_id, now, title=title, body=body))
     alerts += _preorder_alerts(ctx, now, lang)
-    if (
-        order.status is OrderStatus.CANCELLED
-        and before.status is not OrderStatus.CANCELLED
-        and not ctx.user_cancelled
-    ):
-        alerts.append(
-            _simple(
-                ctx,
-                AMAZON_CANCELLED,
-                "",
-                now,
-                title=t(lang, "cancelled", order=order.id),
-                body=t(lang, "cancelled_body", item=_item(order)),
-            )
-        )
+    alerts += _ended_alerts(ctx, assessment, now, lang)
     return alerts
+
+
+def _ended_alerts(
+    ctx: OrderContext, assessment: Assessment, now: datetime, lang: Lang
+) -> list[NewAlert]:
+    """The order will not go ahead and the user did not stop it through cancelwatch: its
+    approver rejected it, it lapsed unapproved, or Amazon cancelled it."""
+    before, order = ctx.before, ctx.order
+    assert before is not None
+    was = approval_of(before)
+    if was is Approval.REJECTED:
+        return []  # its end was told when the rejection was seen
+    if order.approval is Approval.REJECTED and assessment.cancel.state is WindowState.CANCELLED:
+        title = t(lang, "approval_rejected", order=order.id)
+        body = _with_advice(lang, _about(order, assessment.cancel.reason), assessment)
+        return [_simple(ctx, APPROVAL_REJECTED, "", now, title=title, body=body)]
+    if (
+        order.status is not OrderStatus.CANCELLED
+        or before.status is OrderStatus.CANCELLED
+        or ctx.user_cancelled
+    ):
+        return []
+    if was is Approval.PENDING and _may_have_lapsed(ctx, before, now):
+        title = t(lang, "approval_lapsed", order=order.id, days=APPROVAL_DAYS)
+        body = t(lang, "approval_lapsed_body", item=_item(order), days=APPROVAL_DAYS)
+    else:
+        title = t(lang, "cancelled", order=order.id)
+        body = t(lang, "cancelled_body", item=_item(order))
+    return [_simple(ctx, AMAZON_CANCELLED, "", now, title=title, body=body)]
+
+
+def _may_have_lapsed(ctx: OrderContext, before: StoredOrder, now: datetime) -> bool:
+    """Whether `APPROVAL_DAYS` may have passed since the order was placed: from the start
+    of its order day in the marketplace's zone, or, with no order date on the page, from
+    cancelwatch's first sight (it was placed before that)."""
+    placed = with_plausible_dates(ctx.order).placed_on
+    if placed is None:
+        return now - before.first_seen >= timedelta(days=APPROVAL_DAYS)
+    return now >= start_of_day(placed + timedelta(days=APPROVAL_DAYS), ZoneInfo(ctx.timezone))
+
+
+def approval_of(stored: StoredOrder) -> Approval | None:
+    """Where the order stood with its approver when last seen (None: no approval box)."""
+    # The state checked this JSON when it read the row.
+    return order_from_json(stored.order).approval
 
 
 def _preorder_alerts(ctx: OrderContext, now: datetime, lang: Lang) -> list[NewAlert]:
@@ -279,6 +343,10 @@ def _with_advice(lang: Lang, head: str, assessment: Assessment) -> str:
     if not steps:
         return head
     return "\n".join([head, t(lang, "next"), *steps])
+
+
+def _about(order: Order, text: str) -> str:
+    return f"{_item(order)}\n{text}"
 
 
 def _item(order: Order) -> str:

@@ -4,7 +4,7 @@ one transaction → send what is due. Shared by `cancelwatch check`, `demo` and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
@@ -13,7 +13,14 @@ from cancelwatch.scheduler.config.settings import Config
 from cancelwatch.scheduler.notify.channels import Notifier
 from cancelwatch.scheduler.policy.assess import Assessment, account_risk_note, assess
 from cancelwatch.scheduler.policy.words import Lang
-from cancelwatch.scheduler.state.store import NewAlert, Retire, State, StoredOrder
+from cancelwatch.scheduler.state.store import (
+    ChangeField,
+    ChangeRow,
+    NewAlert,
+    Retire,
+    State,
+    StoredOrder,
+)
 from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch.blocked import guard_alert
 from cancelwatch.scheduler.watch.dispatch import Dispatched, dispatch
@@ -22,6 +29,7 @@ from cancelwatch.scraper.browse.crawl import CrawlResult
 from cancelwatch.scraper.errors import AmazonUnavailable, SelectorFailure, SignInNeeded
 from cancelwatch.scraper.read.markup import load_selectors
 from cancelwatch.scraper.read.model import (
+    Approval,
     Cancellability,
     Order,
     OrderStatus,
@@ -107,7 +115,7 @@ class WatchedCheck:
                 now=now,
                 rules=self.cfg.rules,
                 tracking=tracking,
-                first_seen=before.first_seen if before else now,
+                first_seen=self._first_seen(before, order, now),
                 manual_deadline=self.state.manual_deadline(order.id, self.account),
                 lang=self.lang,
             )
@@ -143,6 +151,13 @@ class WatchedCheck:
         )
         return assessments
 
+    def _first_seen(self, before: StoredOrder | None, order: Order, now: datetime) -> datetime:
+        if before is None:
+            return now
+        if order.approval is not Approval.APPROVED:
+            return before.first_seen
+        return first_seen_approved(before, self.state.changes(order.id, self.account), now)
+
     def _note_cancellation(self, before: StoredOrder | None, order: Order, now: datetime) -> bool:
         """An order that offered "Cancel items" and is now cancelled was most likely
         cancelled by its buyer; Amazon also cancels pre-orders, so those are never assumed."""
@@ -151,6 +166,7 @@ class WatchedCheck:
             and before.cancellable is Cancellability.YES
             and order.status is OrderStatus.CANCELLED
             and order.preorder is None
+            and order.approval is not Approval.REJECTED  # its approver ended it, not its buyer
         )
         if mine and before is not None and before.status is not OrderStatus.CANCELLED:
             self.state.record_cancellation(self.account, order.id, now)
@@ -188,6 +204,30 @@ class WatchedCheck:
         log.warning("check of %s failed: %s", self.account, exc)
 
 
+def first_seen_approved(
+    before: StoredOrder, history: Sequence[ChangeRow], now: datetime
+) -> datetime:
+    """When cancelwatch first saw an approved Amazon Business order approved, from `before`
+    (its last sight) and `history` (its change rows): the seller receives the order only
+    once it is approved, so the seller's cancel window counts from then, not from the
+    first sight of an order still awaiting approval.
+
+    The last check saw it awaiting approval: this check (`now`). Seen approved before: the
+    state keeps no row for the approval itself, so the first check at which its page began
+    to offer "Cancel items" stands for it (awaiting approval, the pages offer none); without
+    one, the first sight of the order: earlier, so the window closes sooner, never later."""
+    if al.approval_of(before) is Approval.PENDING:
+        return now
+    began = [
+        change.at
+        for change in history
+        if change.field is ChangeField.CANCELLABLE
+        and change.old == Cancellability.NO
+        and change.new == Cancellability.YES
+    ]
+    return min(began, default=before.first_seen)
+
+
 def _failure_kind(exc: Exception) -> str:
     if isinstance(exc, SignInNeeded):
         return al.SIGN_IN_NEEDED
@@ -197,11 +237,19 @@ def _failure_kind(exc: Exception) -> str:
 
 
 def assess_stored(
-    stored: StoredOrder, cfg: Config, now: datetime, lang: Lang
+    stored: StoredOrder,
+    cfg: Config,
+    now: datetime,
+    lang: Lang,
+    history: Sequence[ChangeRow] = (),
 ) -> tuple[Order, Assessment]:
     """An order as the database last saw it, assessed at `now`: `status` and `advise`
-    answer without touching the network."""
+    answer without touching the network. `history` is the order's change rows
+    (`State.changes`), which date an Amazon Business order's approval."""
     order = order_from_json(stored.order)
+    first_seen = stored.first_seen
+    if order.approval is Approval.APPROVED:
+        first_seen = first_seen_approved(stored, history, now)
     tracking = [tracking_from_json(t) for t in stored.tracking]
     market = load_selectors(stored.marketplace).marketplace
     assessment = assess(
@@ -211,7 +259,7 @@ def assess_stored(
         now=now,
         rules=cfg.rules,
         tracking=tracking,
-        first_seen=stored.first_seen,
+        first_seen=first_seen,
         manual_deadline=stored.manual_deadline,
         lang=lang,
     )
