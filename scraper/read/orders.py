@@ -173,8 +173,8 @@ class OrderReader:
 
     def _status_by_words(self, scope: Scope) -> OrderStatus:
         """The label tier's status: when no selector found a status line, the status words
-        in the card's own lines, as a person reads them: as far as the least advanced
-        status they name, as for shipments.
+        in the card's own lines, as a person reads them, and as for shipments the least
+        advanced status they name ("Shipped" beside "Delivered April 4" is shipped).
         Logged as "label status", so that `doctor` and the labels-only warning see it."""
         text = "\n".join(labels.lines(scope.node, self._label_stops()))
         status = _combined(
