@@ -31,7 +31,7 @@ log_path = {dir}/dovecot.log
 info_log_path = {dir}/dovecot.log
 listen = 127.0.0.1
 protocols = imap
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login{mechanisms}
 default_internal_user = dovecot
@@ -54,7 +54,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 """
@@ -92,6 +93,9 @@ class Dovecot:
     password: str = PASSWORD
     introspection_url: str | None = None
     """Where Dovecot asks whether an OAuth2 token is good; None: no XOAUTH2."""
+    tls: tuple[Path, Path] | None = None
+    """A certificate and its key in PEM: IMAP over TLS on `tls_port` too; None: none."""
+    tls_port: int = 0
 
     @property
     def config(self) -> Path:
@@ -106,6 +110,10 @@ class Dovecot:
                 dir=self.folder,
                 port=self.port,
                 mechanisms=" xoauth2 oauthbearer" if oauth2 else "",
+                ssl=f"ssl = yes\nssl_cert = <{self.tls[0]}\nssl_key = <{self.tls[1]}"
+                if self.tls
+                else "ssl = no",
+                tls_port=self.tls_port,
                 oauth2=OAUTH2_PASSDB.format(dir=self.folder) if oauth2 else "",
             ),
             encoding="utf-8",
@@ -177,12 +185,20 @@ class Dovecot:
     def _await_exit(self, pid: int) -> None:
         deadline = time.monotonic() + _START_TIMEOUT_S
         while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+            if not _running(pid):
                 return
             time.sleep(0.01)  # no event tells us a process we did not start has exited
         raise RuntimeError(f"dovecot (pid {pid}) did not stop: {self.log()}")
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` still runs: an exited child of a master that is gone waits as a zombie
+    for an init process to reap it, and a container's init may never do so."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def _real_clock() -> dict[str, str]:
@@ -209,12 +225,20 @@ def _children(pid: int) -> list[int]:
 
 
 @contextmanager
-def dovecot(introspection_url: str | None = None) -> Iterator[Dovecot]:
+def dovecot(
+    introspection_url: str | None = None, tls: tuple[Path, Path] | None = None
+) -> Iterator[Dovecot]:
     """A running private Dovecot in a temporary folder of its own, stopped and removed at
     the end. Not under pytest's tmp_path: its parents are private to root, and Dovecot's
     own users must reach the mail folder."""
     with tempfile.TemporaryDirectory(prefix="cancelwatch-dovecot-") as folder:
-        server = Dovecot(Path(folder), free_port(), introspection_url=introspection_url)
+        server = Dovecot(
+            Path(folder),
+            free_port(),
+            introspection_url=introspection_url,
+            tls=tls,
+            tls_port=free_port() if tls else 0,
+        )
         server.write()
         server.start()
         try:
