@@ -530,3 +530,22 @@ def test_tls_refuses_a_certificate_it_cannot_trust(
     finally:
         logger.removeHandler(said)
     assert calls == []  # no password was ever sent to it
+
+
+def test_idle_is_renewed_and_still_hears_a_mail(imap: Dovecot) -> None:
+    said = Said()
+    protocol = logging.getLogger("imapclient.imapclient")
+    level = protocol.level
+    protocol.addHandler(said)
+    protocol.setLevel(logging.DEBUG)
+    try:
+        with heard(source(imap, idle_renew_s=0.2)) as listener:
+            renewals = 0
+            while renewals < 3:  # each renewal ends the IDLE with DONE and starts another
+                renewals += said.messages.get(timeout=PATIENCE_S) == "< DONE"
+            listener.listening()
+            append(imap, order_mail("113-8888888-0000001"))
+            assert listener.next()[1].order_ids == ("113-8888888-0000001",)
+    finally:
+        protocol.removeHandler(said)
+        protocol.setLevel(level)
