@@ -192,6 +192,13 @@ def test_dkim_pass_by_header_i_or_a_subdomain_counts() -> None:
     assert not dkim_passed([COM_PASS], SERVER, "amazon.co.jp")
 
 
+def test_a_hostile_sender_domain_is_not_repeated_in_the_log() -> None:
+    raw = com_order(sender="x@evil.icu").replace(b"x@evil.icu", "x@evil\u202e.icu\a".encode())
+    found = ignored(raw)
+    assert found.reason == "unknown_sender"
+    assert found.detail == "From an address at a domain not shown here, not an Amazon sender"
+
+
 def test_a_forwarded_mail_is_not_amazons() -> None:
     raw = jp_order(
         sender="Taro <taro@example.jp>",

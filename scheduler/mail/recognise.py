@@ -9,6 +9,7 @@ The mail itself is never kept: an event holds a hash of its Message-ID, not its 
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ MAX_PARTS = 50
 _MAX_TEXT = 500_000
 _MAX_HEADER = 4000
 _MAX_WORDS = 200
+_PLAIN_DOMAIN = re.compile(r"[a-z0-9.-]{1,253}")
+"""A sender's domain is logged only in this shape: a mail's From may hold anything."""
 
 Reason = Literal["too_large", "malformed", "unknown_sender", "unauthenticated", "unknown_subject"]
 
@@ -82,8 +85,10 @@ def _recognise(message: Message, raw: bytes, rules: MailRules, serv: str) -> Mai
     local, domain = sender
     senders = rules.marketplace_of(domain)
     if senders is None or local not in senders.senders:
-        detail = f"From an address at {domain}, not an Amazon sender"
-        return Ignored("unknown_sender", detail, digest)
+        shown = domain if _PLAIN_DOMAIN.fullmatch(domain) else "a domain not shown here"
+        return Ignored(
+            "unknown_sender", f"From an address at {shown}, not an Amazon sender", digest
+        )
     if not dkim_passed(message.get_all("Authentication-Results") or [], serv, domain):
         return Ignored(
             "unauthenticated",
