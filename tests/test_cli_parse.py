@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cancelwatch.scheduler.cli.main import cli, run
-from tests.pages import REAL
+from tests.pages import OURS_COM, REAL
 
 LIST_2024 = REAL / "orders" / "order-history-2024-0.html"
 UPS = REAL / "tracking" / "progress-tracker-ups.html"
@@ -250,3 +250,18 @@ def test_help_lists_the_commands():
     code, out, _ = cancelwatch("--help")
     assert code == 0
     assert "parse" in out and "doctor" in out
+
+
+def test_text_output_shows_brackets_as_they_are_not_as_markup(tmp_path):
+    # A file name and a selector label hold square brackets; rich would take them for
+    # markup and drop them, or fail on an unmatched closing tag.
+    react = OURS_COM / "react-order-list-com.html"
+    named = tmp_path / "[red]saved[-x].html"
+    named.write_text(react.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = cancelwatch("parse", str(named))
+    assert code == 0, err
+    assert "[red]saved[-x].html" in out
+    code, out, err = cancelwatch("doctor", str(named))
+    assert code == 0, err
+    assert "[red]saved[-x].html" in out
+    assert ".a-box-group[id='orderCard']:has(#orderIdField)" in out

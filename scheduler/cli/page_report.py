@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cancelwatch.scraper.read.markup import MatchLog, load_selectors
@@ -41,7 +42,8 @@ def page_json(file: str, page: ParsedPage) -> dict[str, Any]:
 
 def print_page(result: dict[str, Any]) -> None:
     orders = result["orders"]
-    head = f"[bold]{result['file']}[/bold]: {result['page_kind']} ({result['marketplace']})"
+    # File names, page words and selector labels ("[id='orderCard']") are not markup.
+    head = f"[bold]{escape(result['file'])}[/bold]: {result['page_kind']} ({result['marketplace']})"
     if result.get("order_count") is not None:
         head += f", {len(orders)} orders on this page of {result['order_count']}"
     _console.print(head)
@@ -51,13 +53,15 @@ def print_page(result: dict[str, Any]) -> None:
     if tracking:
         link = f" — {tracking['tracking_url']}" if tracking["tracking_url"] else ""
         _console.print(
-            f"  carrier {tracking['carrier'] or '?'}, "
-            f"tracking ID {tracking['tracking_id'] or '?'}, {tracking['status']}{link}"
+            escape(
+                f"  carrier {tracking['carrier'] or '?'}, "
+                f"tracking ID {tracking['tracking_id'] or '?'}, {tracking['status']}{link}"
+            )
         )
     for warning in result["warnings"]:
-        _console.print(f"  [yellow]warning:[/yellow] {warning}")
+        _console.print(f"  [yellow]warning:[/yellow] {escape(warning)}")
     if result.get("error"):
-        _console.print(f"  [red]error:[/red] {result['error']}")
+        _console.print(f"  [red]error:[/red] {escape(result['error'])}")
 
 
 def _orders_table(orders: list[dict[str, Any]]) -> Table:
@@ -138,7 +142,7 @@ def print_doctor(
     file: str, page: ParsedPage, rows: list[DoctorRow], failure: Exception | None
 ) -> None:
     _console.print(
-        f"[bold]{file}[/bold]: {page.page_kind.value} ({page.marketplace}), "
+        f"[bold]{escape(file)}[/bold]: {page.page_kind.value} ({page.marketplace}), "
         f"{len(page.orders)} orders read"
     )
     table = Table(pad_edge=False)
@@ -146,12 +150,12 @@ def print_doctor(
         table.add_column(column)
     for row in rows:
         name = row.field + (" (required)" if row.required else "")
-        via = "\n".join(row.used) or "[red]none[/red]"
+        via = "\n".join(escape(label) for label in row.used) or "[red]none[/red]"
         missed = f"[red]{row.missed}[/red]" if row.missed and row.required else str(row.missed)
         table.add_row(name, via, str(sum(row.used.values())), missed)
     _console.print(table)
     if failure is not None:
-        _console.print(f"[red]error:[/red] {failure}")
+        _console.print(f"[red]error:[/red] {escape(str(failure))}")
 
 
 @contextmanager
