@@ -275,6 +275,29 @@ def test_every_react_page_filled_in_reads_as_the_classic_page(
 
 
 @pytest.mark.parametrize(
+    ("site", "case", "classic", "react"),
+    [
+        ("amazon.co.uk", "left_at_door", "£8.20", "£8.2"),
+        ("amazon.co.uk", "delivered", "£34.00", "£34.00"),
+        ("amazon.ca", "shipped_2", "CDN$ 24.50", "CDN$ 24.5"),
+    ],
+)
+def test_react_totals_drop_a_trailing_zero_of_the_cents_and_read_the_same(
+    sites: Callable[[str], Site], site: str, case: str, classic: str, react: str
+) -> None:
+    running = sites(site)
+    order = running.classic.scenario.by_case(case)
+    number = [o.id for o in running.classic.scenario.orders].index(order.id) // 10 + 1
+    plain = running.plain.get(f"{YEAR}&startIndex={(number - 1) * 10}").body
+    filled = filled_in(running.modern.get(f"{YEAR}&page={number}").body)
+    assert f"<span>{react}</span>" in filled
+    assert (f"<span>{classic}</span>" in filled) is (react == classic)
+    assert f">{classic}</span>" in plain
+    totals = {o.id: o.total for o in parse_page(filled, site).orders}
+    assert totals[order.id] == order.total
+
+
+@pytest.mark.parametrize(
     ("site", "placed_by"), [("amazon.co.uk", "Alex Taylor"), ("amazon.ca", "Sam Tremblay")]
 )
 def test_the_business_order_awaits_approval_in_both_layouts(

@@ -72,7 +72,7 @@ def _card(view: View, order: DemoOrder) -> str:
         placed_label=esc(loc.w("placed")),
         placed=esc(loc.full_date(placed)),
         total_label=esc(loc.w("total")),
-        total=esc(loc.money(order.total)),
+        total=esc(_short_cents(loc.money(order.total))),
         ship_to=ship_to,
         placed_by=placed_by,
         order_no_label=esc(loc.w("order_no")),
@@ -84,6 +84,14 @@ def _card(view: View, order: DemoOrder) -> str:
         approval=pages.approval_box(loc, order, "react_approval"),
         box=_digital_box(view, order) if order.digital else _delivery_box(view, order),
     )
+
+
+def _short_cents(printed: str) -> str:
+    """The layout drops a trailing zero of the cents ("£8.2" for £8.20, issue 9); whole
+    amounts keep theirs."""
+    if len(printed) > 3 and printed[-3] == "." and printed[-1] == "0" and printed[-2] != "0":
+        return printed[:-1]
+    return printed
 
 
 def _delivery_box(view: View, order: DemoOrder) -> str:
