@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 
+from cancelwatch.scheduler.cli import windows_report
 from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.cli.main import cli, run
 from cancelwatch.scheduler.state.store import State
@@ -100,3 +101,31 @@ def test_config_shows_values_and_where_they_came_from(home):
         "from": "default",
     }
     assert values["alerts.cancel_leads"]["value"] == ["1d", "3h", "30m"]
+
+
+def test_words_from_pages_print_as_text_not_markup(capsys):
+    # A seller's name or an item title from Amazon's page goes into reasons, steps and
+    # alert titles; rich would take "[/]" for a closing tag and fail, "[red]" for a style.
+    hostile = "Sold by [red]Evil[/] Shop [/x]"
+    window = {"state": "closed", "closes_at": None, "known": "unknown", "reason": hostile}
+    order = {
+        "id": "503-2094418-6637205",
+        "marketplace": "amazon.co.jp",
+        "status": "shipped",
+        "window": window,
+        "return_window": None,
+        "advice": {"steps": [hostile], "hints": [hostile]},
+    }
+    windows_report.print_advice(order)
+    windows_report.print_status(
+        {
+            "last_checks": [
+                {"account": "[b]main", "finished_at": "x", "result": "failed", "error": hostile}
+            ],
+            "open_orders": [],
+            "next_alerts": [{"due_at": NOW.isoformat(), "title": hostile}],
+        }
+    )
+    out = capsys.readouterr().out
+    assert out.count(hostile) == 5
+    assert "[b]main" in out

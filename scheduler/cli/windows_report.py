@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rich.markup import escape
 from rich.table import Table
 
 from cancelwatch.scheduler.cli.page_report import make_console
@@ -76,20 +77,20 @@ def _alert_json(row: AlertRow) -> dict[str, Any]:
 def print_outcome(summary: dict[str, Any]) -> None:
     tz = ZoneInfo(load_selectors(summary["marketplace"]).marketplace.timezone)
     _console.print(
-        f"[bold]{summary['account']}[/bold] ({summary['marketplace']}): "
+        f"[bold]{escape(summary['account'])}[/bold] ({summary['marketplace']}): "
         f"{len(summary['open_orders'])} open of {summary['orders_read']} orders read "
         f"on {summary['pages_read']} pages"
     )
     if summary["error"]:
-        _console.print(f"  [red]error:[/red] {summary['error']}")
+        _console.print(f"  [red]error:[/red] {escape(summary['error'])}")
     if summary["open_orders"]:
         _console.print(_windows_table(summary["open_orders"], tz))
     for alert in summary["alerts_sent"]:
-        _console.print(f"  [green]sent:[/green] {alert['title']}")
+        _console.print(f"  [green]sent:[/green] {escape(alert['title'])}")
     for alert in summary["alerts_deferred"]:
-        _console.print(f"  [yellow]held for quiet hours:[/yellow] {alert['title']}")
+        _console.print(f"  [yellow]held for quiet hours:[/yellow] {escape(alert['title'])}")
     for warning in summary["warnings"]:
-        _console.print(f"  [yellow]warning:[/yellow] {warning}")
+        _console.print(f"  [yellow]warning:[/yellow] {escape(warning)}")
 
 
 def _windows_table(orders: list[dict[str, Any]], tz: ZoneInfo) -> Table:
@@ -162,7 +163,8 @@ def print_status(summary: dict[str, Any]) -> None:
     for check in summary["last_checks"]:
         when = check["finished_at"] or "?"
         result = check["result"] + (f" ({check['error']})" if check["error"] else "")
-        _console.print(f"[bold]{check['account']}[/bold]: last check {when}: {result}")
+        account = escape(check["account"])
+        _console.print(f"[bold]{account}[/bold]: last check {when}: {escape(result)}")
     by_market: dict[str, list[dict[str, Any]]] = {}
     for order in summary["open_orders"]:
         by_market.setdefault(order["marketplace"], []).append(order)
@@ -174,7 +176,7 @@ def print_status(summary: dict[str, Any]) -> None:
         _console.print("next alerts:")
         for alert in summary["next_alerts"]:
             when = datetime.fromisoformat(alert["due_at"]).astimezone().strftime("%m-%d %H:%M")
-            _console.print(f"  {when}  {alert['title']}")
+            _console.print(f"  {when}  {escape(alert['title'])}")
 
 
 def print_advice(order: dict[str, Any]) -> None:
@@ -183,11 +185,11 @@ def print_advice(order: dict[str, Any]) -> None:
     _console.print(f"[bold]{order['id']}[/bold] ({order['status']})")
     closes = _local(window["closes_at"], tz)
     _console.print(f"cancel: {window['state']}, closes {closes} ({window['known']})")
-    _console.print(f"  {window['reason']}")
+    _console.print(f"  {escape(window['reason'])}")
     ret = order["return_window"]
     if ret:
         _console.print(f"return: {ret['state']}, closes {_local(ret['closes_at'], tz)}")
     for i, step in enumerate(order["advice"]["steps"], start=1):
-        _console.print(f"{i}. {step}")
+        _console.print(f"{i}. {escape(step)}")
     for hint in order["advice"]["hints"]:
-        _console.print(f"  [dim]{hint}[/dim]")
+        _console.print(f"  [dim]{escape(hint)}[/dim]")
