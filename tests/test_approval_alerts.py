@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from cancelwatch.scheduler.cli.context import App
+from cancelwatch.scheduler.cli.main import cli
+from cancelwatch.scheduler.cli.main import run as cli_run
 from cancelwatch.scheduler.config.settings import Config, QuietHours
 from cancelwatch.scheduler.notify.channels import Notifier
 from cancelwatch.scheduler.policy.assess import Known, WindowState
 from cancelwatch.scheduler.policy.words import Lang
-from cancelwatch.scheduler.state.store import State
+from cancelwatch.scheduler.state.store import ChangeField, State
 from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch.monitor import Outcome, WatchedCheck, first_seen_approved
 from cancelwatch.scraper.browse.crawl import CrawlResult
@@ -321,10 +326,9 @@ def test_an_order_approved_at_first_sight_counts_from_that_sight(db: Path) -> No
     assert outcome.assessments[ID].cancel.closes_at == T0 + timedelta(minutes=5)
 
 
-def test_without_a_change_to_date_the_approval_the_first_sight_counts(db: Path) -> None:
-    # Awaiting approval with "Cancel items" already offered, then approved: no change row
-    # dates the approval once the check that saw it is past, so the earlier first sight
-    # counts (the window closes sooner, never later).
+def test_the_approval_is_dated_by_its_change_row_later_on(db: Path) -> None:
+    # Awaiting approval with "Cancel items" already offered, then approved: the change
+    # row written at the approving check dates it for every later check.
     offered = {"cancellable": Cancellability.YES, "cancel_url": CANCEL_URL}
     run(db, seller(**offered), T0)
     seen = T0 + timedelta(days=1)
@@ -334,4 +338,32 @@ def test_without_a_change_to_date_the_approval_the_first_sight_counts(db: Path) 
         stored = state.order(ID, "main")
         assert stored is not None
         history = state.changes(ID, "main")
-    assert first_seen_approved(stored, history, seen + timedelta(hours=1)) == T0
+    approvals = [(c.old, c.new, c.at) for c in history if c.field is ChangeField.APPROVAL]
+    assert approvals == [(None, "pending", T0), ("pending", "approved", seen)]
+    assert first_seen_approved(stored, history, seen + timedelta(hours=1)) == seen
+    # A database from before approval rows: no row dates it, and the first sight counts
+    # (the window closes sooner, never later).
+    legacy = [c for c in history if c.field is not ChangeField.APPROVAL]
+    assert first_seen_approved(stored, legacy, seen + timedelta(hours=1)) == T0
+
+
+def test_advise_counts_the_seller_window_from_the_approval(tmp_path: Path) -> None:
+    home_db = tmp_path / "home" / "state.db"
+    home_db.parent.mkdir(parents=True, exist_ok=True)
+    run(home_db, seller(), T0)
+    seen = T0 + timedelta(days=2)
+    run(
+        home_db,
+        seller(approval=Approval.APPROVED, cancellable=Cancellability.YES, cancel_url=CANCEL_URL),
+        seen,
+    )
+    later = seen + timedelta(minutes=2)
+    with CliRunner().isolation() as streams:
+        code = cli_run(cli, ["advise", ID, "--json"], app=App(clock=lambda: later))
+        out = streams[0].getvalue().decode()
+    assert code == 0, out
+    window = json.loads(out)["window"]
+    assert (window["state"], window["closes_at"]) == (
+        "open",
+        (seen + timedelta(minutes=5)).isoformat(),
+    )

@@ -20,7 +20,7 @@ from cancelwatch.scheduler.cli.context import (
     pass_app,
 )
 from cancelwatch.scheduler.config.settings import Config
-from cancelwatch.scheduler.state.store import State, StoredOrder
+from cancelwatch.scheduler.state.store import ChangeRow, State, StoredOrder
 from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch.accounts import check_account, language, notifier_for
 from cancelwatch.scheduler.watch.monitor import Outcome, assess_stored
@@ -80,7 +80,7 @@ def status(app: App, account: str | None) -> None:
             "marketplace": stored.marketplace,
         }
         for stored in state.orders(account)
-        for order, a in [assess_stored(stored, cfg, now, lang)]
+        for order, a in [assess_stored(stored, cfg, now, lang, _history(state, stored))]
         if a.open
     ]
     app.emit(wr.status_json(checks, open_orders, state.pending_alerts(account)), wr.print_status)
@@ -95,7 +95,7 @@ def advise(app: App, order_id: str) -> None:
     cfg = app.config
     now = app.clock()
     stored = _stored(app.state, order_id)
-    order, assessment = assess_stored(stored, cfg, now, language(cfg))
+    order, assessment = assess_stored(stored, cfg, now, language(cfg), _history(app.state, stored))
     payload = {**wr.order_json(order, assessment, now), "marketplace": stored.marketplace}
     app.emit(payload, wr.print_advice)
 
@@ -125,10 +125,16 @@ def deadline(app: App, order_id: str, when: str | None, clear: bool) -> None:
     click.echo(f"{order_id}: cancel deadline set to {moment.astimezone(zone):%Y-%m-%d %H:%M %Z}")
 
 
+def _history(state: State, stored: StoredOrder) -> list[ChangeRow]:
+    """The order's change rows: an approved Business order's seller window counts from
+    its approval, which only they tell."""
+    return state.changes(stored.order_id, stored.account)
+
+
 def _replan(state: State, cfg: Config, stored: StoredOrder, now: datetime) -> None:
     """Plan the new deadline's reminders now, not at the next check."""
     lang = language(cfg)
-    order, assessment = assess_stored(stored, cfg, now, lang)
+    order, assessment = assess_stored(stored, cfg, now, lang, _history(state, stored))
     market = load_selectors(stored.marketplace).marketplace
     ctx = al.OrderContext(stored.account, order, None, (), None, market.timezone)
     planned, _ = al.plan(ctx, assessment, now, cfg.alerts, lang)

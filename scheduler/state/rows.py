@@ -45,6 +45,9 @@ class ChangeField(StrEnum):
     """'no' → 'yes' when the caller says it left the list; 'yes' → 'no' when seen again."""
     MANUAL_DEADLINE = "manual_deadline"
     """The user's own deadline for the order (an instant), set or cleared."""
+    APPROVAL = "approval"
+    """An Amazon Business order's approval (pending, approved, rejected), from the first
+    sight on: a seller's cancel window counts from when the order was approved."""
 
 
 CheckResult = Literal["ok", "error"]

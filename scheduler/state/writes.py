@@ -5,6 +5,7 @@ deadline as a change. Also the order facts those steps compare: "unknown is not 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -140,6 +141,8 @@ def upsert_order(
             values,
         )
         changes = [Change(order.id, ChangeField.NEW, None, facts[ChangeField.STATUS])]
+        if order.approval is not None:
+            changes.append(Change(order.id, ChangeField.APPROVAL, None, order.approval.value))
     else:
         old = {f: before[_COLUMN[f]] for f in FACTS}
         facts = _merge(old, seen)
@@ -158,6 +161,11 @@ def upsert_order(
         changes = [Change(order.id, f, old[f], facts[f]) for f in FACTS if old[f] != facts[f]]
         if before["vanished_at"] is not None:
             changes.insert(0, Change(order.id, ChangeField.VANISHED, "yes", "no"))
+        approval = order.approval.value if order.approval else None
+        if approval is not None and approval != _stored_approval(before):
+            changes.append(
+                Change(order.id, ChangeField.APPROVAL, _stored_approval(before), approval)
+            )
     if before is None or any(c.field in FACTS for c in changes):
         conn.execute(
             f"""INSERT INTO snapshots (account, order_id, check_id, at, order_json,
@@ -168,6 +176,16 @@ def upsert_order(
         )
     _insert_changes(conn, account, changes, check_id, at)
     return changes
+
+
+def _stored_approval(before: sqlite3.Row) -> str | None:
+    """The approval the last sight recorded; None for an order without one or a snapshot
+    that cannot tell (the order is then read as it is now, not as damaged)."""
+    try:
+        value = json.loads(before["order_json"]).get("approval")
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def vanish(conn: sqlite3.Connection, account: str, order_id: str, check_id: int, at: str) -> Change:

@@ -213,11 +213,19 @@ def first_seen_approved(
     first sight of an order still awaiting approval.
 
     The last check saw it awaiting approval: this check (`now`). Seen approved before: the
-    state keeps no row for the approval itself, so the first check at which its page began
-    to offer "Cancel items" stands for it (awaiting approval, the pages offer none); without
-    one, the first sight of the order: earlier, so the window closes sooner, never later."""
+    latest change row that recorded it approved. A database from before those rows: the
+    first check at which its page began to offer "Cancel items" stands for it (awaiting
+    approval, the pages offer none); without one, the first sight of the order: earlier,
+    so the window closes sooner, never later."""
     if al.approval_of(before) is Approval.PENDING:
         return now
+    approved = [
+        change.at
+        for change in history
+        if change.field is ChangeField.APPROVAL and change.new == Approval.APPROVED
+    ]
+    if approved:
+        return max(approved)
     began = [
         change.at
         for change in history
