@@ -315,6 +315,10 @@ def test_the_seller_window_counts_from_the_first_sight_as_approved(
         Known.RULE,
     )
     assert sent(first) == [(al.CANCEL_CLOSING, title)]
+    said = (
+        "cancelwatch first saw it approved at" if lang == "en" else "承認済みのこの注文を最初に見た"
+    )
+    assert said in window.reason
     # A check 2 minutes later still counts from the approval, found in the state's history.
     later = run(db, now_approved, approval_seen + timedelta(minutes=2), market=market, lang=lang)
     assert later.assessments[ID].cancel.closes_at == approval_seen + span

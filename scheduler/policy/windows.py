@@ -248,10 +248,17 @@ def _seller_deadline(ctx: Ctx, seller: str) -> tuple[datetime | None, Known, str
         # The order was placed before cancelwatch saw it, so this is an upper bound.
         when = ctx.first_seen + span
         seen = fmt_when(ctx, ctx.first_seen)
+        # An approved Business order reaches its seller when approved: the monitor passes
+        # that moment as first_seen.
+        key = (
+            "open_seller_approved"
+            if ctx.order.approval is Approval.APPROVED
+            else "open_seller_seen"
+        )
         return (
             when,
             Known.RULE,
-            ctx.t("open_seller_seen", seen=seen, when=fmt_when(ctx, when), **common),
+            ctx.t(key, seen=seen, when=fmt_when(ctx, when), **common),
         )
     if ctx.order.placed_on is not None:
         when = start_of_day(ctx.order.placed_on, ctx.zone) + span

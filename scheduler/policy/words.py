@@ -61,6 +61,12 @@ _EN: Mapping[str, str] = {
         " cancelwatch first saw the order at {seen}, so the direct cancel closes no later"
         " than {when}."
     ),
+    "open_seller_approved": (
+        "Cancellable now. Third-party seller order ({seller}), approved on Amazon Business:"
+        " on {marketplace} you can cancel it directly for {window} after the seller gets it,"
+        ' then only "Request cancellation". cancelwatch first saw it approved at {seen}, so'
+        " the direct cancel closes no later than {when}."
+    ),
     "open_seller_day": (
         "Cancellable now. Third-party seller order ({seller}): on {marketplace} you can"
         ' cancel it directly for {window} after ordering, then only "Request cancellation".'
@@ -279,6 +285,12 @@ _JA: Mapping[str, str] = {
         "今ならキャンセルできます。出品者（{seller}）の注文：{marketplace}では注文から{window}以内なら"
         "直接キャンセルでき、その後は「キャンセルリクエスト」だけになります。cancelwatchが最初に"
         "この注文を見たのは{seen}なので、遅くとも{when}に締め切られます。"
+    ),
+    "open_seller_approved": (
+        "今ならキャンセルできます。Amazonビジネスで承認された出品者（{seller}）の注文：{marketplace}では"
+        "出品者に届いてから{window}以内なら直接キャンセルでき、その後は「キャンセルリクエスト」だけに"
+        "なります。cancelwatchが承認済みのこの注文を最初に見たのは{seen}なので、遅くとも{when}に"
+        "締め切られます。"
     ),
     "open_seller_day": (
         "今ならキャンセルできます。出品者（{seller}）の注文：{marketplace}では注文から{window}以内なら"
