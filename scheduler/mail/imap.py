@@ -30,9 +30,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from imapclient import IMAPClient  # type: ignore[import-untyped]
-from imapclient.exceptions import IMAPClientError, LoginError  # type: ignore[import-untyped]
-from imapclient.imapclient import SocketTimeout  # type: ignore[import-untyped]
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.imapclient import SocketTimeout
 
 from cancelwatch.scheduler.config.settings import MailSettings
 from cancelwatch.scheduler.mail.recognise import MAX_MAIL_BYTES, Ignored, MailEvent, recognise
