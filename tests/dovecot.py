@@ -6,7 +6,9 @@ is awaited by connecting, never by sleeping."""
 from __future__ import annotations
 
 import contextlib
+import grp
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -34,8 +36,7 @@ protocols = imap
 {ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login{mechanisms}
-default_internal_user = dovecot
-default_login_user = dovenull
+{users}
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
 passdb {{
@@ -46,9 +47,10 @@ passdb {{
 {oauth2}
 userdb {{
   driver = static
-  args = uid=dovecot gid=dovecot home={dir}/mail/%u
+  args = uid={uid} gid={gid} home={dir}/mail/%u
 }}
-service imap-login {{
+{chroots}service imap-login {{
+  {login_chroot}
   inet_listener imap {{
     address = 127.0.0.1
     port = {port}
@@ -75,6 +77,32 @@ username_attribute = username
 active_attribute = active
 active_value = true
 """
+
+
+def _identity() -> dict[str, str]:
+    """Who Dovecot's processes run as. As root (CI's containers), its own users, since
+    imap-login refuses root. As anyone else, that user for everything and no chroot,
+    which Dovecot allows unprivileged: the tests then need no root."""
+    if os.geteuid() == 0:
+        return {
+            "users": "default_internal_user = dovecot\ndefault_login_user = dovenull",
+            "uid": "dovecot",
+            "gid": "dovecot",
+            "chroots": "",
+            "login_chroot": "",
+        }
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    group = grp.getgrgid(os.getegid()).gr_name
+    return {
+        "users": (
+            f"default_internal_user = {user}\ndefault_internal_group = {group}\n"
+            f"default_login_user = {user}"
+        ),
+        "uid": user,
+        "gid": group,
+        "chroots": "service anvil {\n  chroot =\n}\n",
+        "login_chroot": "chroot =",
+    }
 
 
 def free_port() -> int:
@@ -115,6 +143,7 @@ class Dovecot:
                 else "ssl = no",
                 tls_port=self.tls_port,
                 oauth2=OAUTH2_PASSDB.format(dir=self.folder) if oauth2 else "",
+                **_identity(),
             ),
             encoding="utf-8",
         )
@@ -123,7 +152,8 @@ class Dovecot:
                 OAUTH2_CONFIG.format(url=self.introspection_url), encoding="utf-8"
             )
         (self.folder / "passwd").write_text(f"{self.user}:{{PLAIN}}{self.password}\n")
-        shutil.chown(self.folder / "mail", "dovecot", "dovecot")
+        if os.geteuid() == 0:
+            shutil.chown(self.folder / "mail", "dovecot", "dovecot")
         self.folder.chmod(0o755)  # Dovecot's own users reach the mail folder through it
 
     def start(self) -> None:
