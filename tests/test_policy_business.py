@@ -141,7 +141,7 @@ def test_first_seen_on_the_order_day_narrows_the_lapse_across_the_bst_change() -
     seen = utc(2026, 3, 25, 10)
     a = check(order(placed_on=date(2026, 3, 25)), now=seen, market="amazon.co.uk", first_seen=seen)
     assert (a.cancel.closes_at, a.cancel.known) == (utc(2026, 4, 1, 9), Known.RULE)
-    assert "on April 1, 2026, no later than April 1, 2026 10:00 BST" in a.cancel.reason
+    assert "on 1 April 2026, no later than 1 April 2026 10:00 BST" in a.cancel.reason
 
 
 def test_first_seen_after_the_order_day_keeps_the_end_of_the_7th_day_in_toronto() -> None:

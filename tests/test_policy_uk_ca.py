@@ -95,7 +95,7 @@ def test_uk_seller_order_cancels_directly_for_30_minutes_from_first_seen() -> No
         Known.RULE,
     )
     assert "on amazon.co.uk you can cancel it directly for 30 minutes" in a.cancel.reason
-    assert "no later than July 15, 2026 11:30 BST" in a.cancel.reason
+    assert "no later than 15 July 2026 11:30 BST" in a.cancel.reason
 
 
 @pytest.mark.parametrize(

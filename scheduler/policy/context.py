@@ -72,12 +72,14 @@ class Site:
     """Unshipped seller orders cancel themselves 7 days after the expected ship date."""
     cancel_delivery_step: str | None = None
     """The words of "Amazon delivers it: cancel the delivery" where Amazon offers it."""
+    day_first: bool = False
+    """English dates as the site prints them: "16 December 2025", not "December 16, 2025"."""
 
 
 SITES: Mapping[str, Site] = {
     "amazon.co.jp": Site(country="JP"),
     "amazon.com": Site(country="US", seller_autocancel=True, cancel_delivery_step="step_amzl"),
-    "amazon.co.uk": Site(country="GB", cancel_delivery_step="step_amzl_uk"),
+    "amazon.co.uk": Site(country="GB", cancel_delivery_step="step_amzl_uk", day_first=True),
     # The auto-cancel is amazon.com's rule applied by assumption (no Canadian source yet);
     # "Cancel this delivery" is not assumed: a step naming a control the site may lack
     # would send you looking for it while the parcel moves on.
@@ -140,6 +142,8 @@ def before_local(day: date, offset: timedelta, zone: ZoneInfo) -> datetime:
 def fmt_date(ctx: Ctx, day: date) -> str:
     if ctx.lang == "ja":
         return f"{day.year}年{day.month}月{day.day}日"
+    if site(ctx.marketplace).day_first:
+        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
     return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
