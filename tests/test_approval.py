@@ -49,19 +49,24 @@ def test_consumer_orders_have_no_approval():
     assert set(others) == {None}
 
 
-def test_japanese_box_awaiting_approval():
-    html = (JP / "react-order-list-jp.html").read_text(encoding="utf-8")
-    page = parse_page(html, "amazon.co.jp")
-    assert {o.approval for o in page.orders} == {None}
-    first = page.orders[0].id
-    box = (
-        '<div class="a-box" id="orderCardApprovalMessageBox">'
-        "<span>この注文は承認待ちです。</span></div>"
-    )
-    marker = 'id="orderCardDeliveryBox"'
-    at = html.index(marker)
-    at = html.rindex("<div", 0, at)
-    changed = html[:at] + box + html[at:]
-    assert {o.id: o.approval for o in parse_page(changed, "amazon.co.jp").orders}[first] is (
-        Approval.PENDING
-    )
+JP_PAGE = (JP / "react-order-list-jp.html").read_text(encoding="utf-8")
+JP_BUSINESS = "503-6618204-7719350"
+JP_PENDING = "この注文は承認待ちです。"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        (JP_PENDING, Approval.PENDING),
+        ("この注文は承認されました。", Approval.APPROVED),
+        ("承認済み", Approval.APPROVED),
+        ("この注文は承認者により却下されました。", Approval.REJECTED),
+    ],
+)
+def test_japanese_approval_box(sentence, want):
+    assert JP_PENDING in JP_PAGE
+    page = parse_page(JP_PAGE.replace(JP_PENDING, sentence), "amazon.co.jp")
+    approvals = {o.id: o.approval for o in page.orders}
+    assert approvals.pop(JP_BUSINESS) is want
+    assert len(approvals) == 3
+    assert set(approvals.values()) == {None}
