@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from cancelwatch.scheduler.mail.rules import KINDS
 from cancelwatch.scheduler.policy.urgency import Urgency
 from cancelwatch.scraper.errors import CancelwatchError
 from cancelwatch.scraper.read.model import Cancellability, OrderStatus
@@ -255,6 +256,33 @@ _V1: tuple[str, ...] = (
 )
 
 
+_HASH = "[0-9a-f]" * 64
+_MAIL_KINDS = ", ".join(f"'{kind}'" for kind in KINDS)
+
+_MAILS: tuple[str, ...] = (
+    # One row per order a mail names ('' when it names none): only what the mail says
+    # about orders, never its subject, body or addresses. The hash of its Message-ID
+    # tells a mail heard again (a reconnect, Maildir's move from new/ to cur/) apart.
+    f"""CREATE TABLE mails (
+        account TEXT NOT NULL,
+        message_hash TEXT NOT NULL CHECK (message_hash GLOB '{_HASH}'),
+        kind TEXT NOT NULL CHECK (kind IN ({_MAIL_KINDS})),
+        order_id TEXT NOT NULL DEFAULT '',
+        {_instant_column("sent_at", null=True)},
+        UNIQUE (account, message_hash, order_id)
+    )""",
+    "CREATE INDEX mails_by_order ON mails(account, order_id, kind)",
+    # A mailbox is named by a hash of its server, user and folder: no address is kept.
+    """CREATE TABLE mail_checkpoints (
+        account TEXT NOT NULL,
+        mailbox TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL CHECK (uidvalidity >= 0),
+        last_uid INTEGER NOT NULL CHECK (last_uid >= 0),
+        PRIMARY KEY (account, mailbox)
+    )""",
+)
+
+
 def _statements(*sql: str) -> Callable[[sqlite3.Connection], None]:
     def step(conn: sqlite3.Connection) -> None:
         for statement in sql:
@@ -328,6 +356,7 @@ MIGRATIONS: list[Migration] = [
             WHERE sent_at IS NOT NULL AND claimed_at IS NOT NULL""",
     ),
     _without_accounts,  # 3: the accounts table, which nothing read, goes (issue 8)
+    _statements(*_MAILS),  # 4: the order mails heard, where each mailbox was left (issue 10)
 ]
 """Step N (1-based) brings a database from version N-1 to N. Append, never edit or
 reorder: a database records how many steps it has had in `PRAGMA user_version`. A step

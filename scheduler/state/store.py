@@ -46,7 +46,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from cancelwatch.scheduler.mail.rules import Kind
 from cancelwatch.scheduler.policy.urgency import Urgency
+from cancelwatch.scheduler.state.mails import MailRow, insert_mail, mail_from_row
 from cancelwatch.scheduler.state.rows import (
     FACTS,
     AlertRow,
@@ -72,6 +74,7 @@ from cancelwatch.scheduler.state.schema import (
     NewerSchema,
     StateError,
     connect,
+    damaged,
     instant_text,
     parse_date_or_none,
     parse_instant,
@@ -110,6 +113,7 @@ __all__ = [
     "CheckResult",
     "CheckRow",
     "DeliveryRow",
+    "MailRow",
     "Migration",
     "NewAlert",
     "NewerSchema",
@@ -602,3 +606,68 @@ class State:
             (account, instant_text(since, "since")),
         )
         return [parse_instant(row["at"]) for row in rows]
+
+    # ---- order mails (issue 10) -----------------------------------------------------------
+
+    def record_mail(
+        self,
+        account: str,
+        *,
+        message_hash: str,
+        kind: Kind,
+        order_ids: Sequence[str],
+        sent_at: datetime | None,
+    ) -> bool:
+        """A mail heard for `account`: True the first time, False when a mail of that
+        Message-ID hash was recorded before (heard again after a reconnect): act on True
+        only. Only the hash, kind, order ids and Date are kept."""
+        with self._write() as conn:
+            return insert_mail(
+                conn,
+                account,
+                message_hash=message_hash,
+                kind=kind,
+                order_ids=order_ids,
+                sent_at=sent_at,
+            )
+
+    def mails(self, account: str | None = None) -> list[MailRow]:
+        """The mails heard, by Date (none last)."""
+        rows = self._read(
+            "SELECT * FROM mails WHERE (:account IS NULL OR account = :account) "
+            "ORDER BY sent_at IS NULL, sent_at, message_hash, order_id",
+            {"account": account},
+        )
+        return [mail_from_row(row) for row in rows]
+
+    def mail_ordered_at(self, account: str, order_id: str) -> datetime | None:
+        """The earliest Date of an "ordered" mail naming the order: when it was placed."""
+        rows = self._read(
+            "SELECT MIN(sent_at) AS sent_at FROM mails WHERE account = ? AND order_id = ? "
+            "AND kind = 'ordered' AND sent_at IS NOT NULL",
+            (account, order_id),
+        )
+        return parse_instant_or_none(rows[0]["sent_at"], "table mails, column sent_at")
+
+    def mail_checkpoint(self, account: str, mailbox: str) -> tuple[int, int] | None:
+        """(UIDVALIDITY, last UID handled) of a mailbox (`mailbox_key`), None at first."""
+        rows = self._read(
+            "SELECT uidvalidity, last_uid FROM mail_checkpoints WHERE account = ? AND mailbox = ?",
+            (account, mailbox),
+        )
+        if not rows:
+            return None
+        values = (rows[0]["uidvalidity"], rows[0]["last_uid"])
+        if not all(isinstance(v, int) for v in values):
+            raise damaged(f"table mail_checkpoints, account {account}", values, "two numbers")
+        return values
+
+    def save_mail_checkpoint(
+        self, account: str, mailbox: str, uidvalidity: int, last_uid: int
+    ) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO mail_checkpoints (account, mailbox, uidvalidity, "
+                "last_uid) VALUES (?, ?, ?, ?)",
+                (account, mailbox, uidvalidity, last_uid),
+            )
