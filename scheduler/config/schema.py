@@ -408,6 +408,15 @@ class WatchTable(_Table):
     )
     jitter_seconds: float | None = _number(0, 3600, "seconds")
     dispatch_seconds: float | None = _number(1, 3600, "seconds")
+    min_gap_minutes: float | None = _number(
+        2,
+        1440,
+        "minutes",
+        "checks closer than 2 minutes apart can get your Amazon account challenged or locked",
+    )
+    max_checks_per_day: int | None = _whole(1, 720, "checks")
+    young_every_minutes: float | None = _number(2, 1440, "minutes")
+    young_for_minutes: float | None = _number(0, 1440, "minutes")
 
 
 class AlertsTable(_Table):

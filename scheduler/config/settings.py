@@ -8,6 +8,7 @@ the defaults written here.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -28,6 +29,7 @@ from cancelwatch.scheduler.config.schema import (
     NotifyTable,
     QuietTable,
     RulesTable,
+    WatchTable,
     describe,
     quoted,
     toml_key,
@@ -80,6 +82,14 @@ class WatchSettings:
     """Random spread of each check, so checks never run like clockwork."""
     dispatch_seconds: float = 60.0
     """How often due alerts are looked for and sent."""
+    min_gap_minutes: float = 5.0
+    """The least time between the starts of two checks of an account, whatever asks."""
+    max_checks_per_day: int = 96
+    """The most checks of an account in any 24 hours, whatever asks."""
+    young_every_minutes: float = 10.0
+    """How often an order is checked while it is young and its window unknown."""
+    young_for_minutes: float = 120.0
+    """How long after it is first seen an order counts as young (0: never)."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +207,7 @@ def _config(data: dict[str, Any], path: str) -> Config:
         accounts={name: _account(name, table) for name, table in (file.accounts or {}).items()},
         browser=BrowserSettings(**_set(file.browser)),
         crawl=CrawlOptions(**_set(file.crawl)),
-        watch=WatchSettings(**_set(file.watch)),
+        watch=_watch(file.watch, path),
         alerts=alerts,
         quiet_hours=_quiet(file.quiet_hours),
         notify=_notify(file.notify),
@@ -222,6 +232,30 @@ def _account(name: str, table: AccountTable) -> Account:
     if table.mail is not None:
         values["mail"] = MailSettings(**_set(table.mail))
     return Account(name=name, **values)
+
+
+def _watch(table: WatchTable | None, path: str) -> WatchSettings:
+    """[watch] over the defaults, checked by meaning across keys (with their defaults)."""
+    watch = WatchSettings(**_set(table))
+    gap, interval = watch.min_gap_minutes, watch.interval_minutes
+    if gap > interval:
+        raise ConfigError(
+            f"{path}: [watch] min_gap_minutes = {gap:g} is longer than interval_minutes = "
+            f"{interval:g}, so the interval could never be kept; lower min_gap_minutes"
+        )
+    if watch.young_every_minutes < gap:
+        raise ConfigError(
+            f"{path}: [watch] young_every_minutes = {watch.young_every_minutes:g} is shorter "
+            f"than min_gap_minutes = {gap:g}; give at least {gap:g}"
+        )
+    needed = math.ceil(24 * 60 / interval)
+    if watch.max_checks_per_day < needed:
+        raise ConfigError(
+            f"{path}: [watch] max_checks_per_day = {watch.max_checks_per_day} leaves no room "
+            f"for a check every {interval:g} minutes ({needed} a day); give at least {needed} "
+            "or a longer interval_minutes"
+        )
+    return watch
 
 
 def _alerts(table: AlertsTable | None) -> AlertSettings:
