@@ -1,0 +1,290 @@
+"""The mail trigger against a real IMAP server (a private Dovecot): a mail appended asks for
+a check of its account within seconds, a restart loses no mail and acts on none twice,
+a phishing copy does nothing, a burst gives one request, and state.db never holds a
+mail's words or addresses."""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from cancelwatch.scheduler.config.settings import Account, MailSettings
+from cancelwatch.scheduler.mail.imap import (
+    Backoff,
+    Checkpoint,
+    ImapSource,
+    MailCredentialError,
+    MailLoginRejected,
+)
+from cancelwatch.scheduler.mail.rules import load_rules
+from cancelwatch.scheduler.state.mails import mailbox_key
+from cancelwatch.scheduler.state.store import State
+from cancelwatch.scheduler.watch.mailwatch import (
+    MAIL_PASSWORD_KEY,
+    Heard,
+    Mailbox,
+    MailWatch,
+    imap_mailboxes,
+    keyring_credential,
+)
+from tests.dovecot import Dovecot, dovecot
+from tests.mail_samples import SERVER, com_order, jp_order
+from tests.test_mail_imap import append, order_mail, settings
+
+RULES = load_rules()
+FAST = Backoff(first_s=0.05, most_s=0.4)
+REQUESTED_WITHIN_S = 5.0
+"""The issue's bound: from a mail appended to the check requested."""
+PATIENCE_S = 20.0
+
+
+@pytest.fixture(scope="module")
+def imap() -> Iterator[Dovecot]:
+    with dovecot() as server:
+        yield server
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[State]:
+    with State.open(tmp_path / "state.db") as opened:
+        yield opened
+
+
+class Requests:
+    """A fake watcher's `request_check`: what was asked, and when."""
+
+    def __init__(self) -> None:
+        self.items: queue.Queue[tuple[float, str, str]] = queue.Queue()
+
+    def __call__(self, account: str, reason: str) -> None:
+        self.items.put((time.monotonic(), account, reason))
+
+    def next(self) -> tuple[float, str, str]:
+        return self.items.get(timeout=PATIENCE_S)
+
+    def none_left(self) -> bool:
+        return self.items.empty()
+
+
+def key(on: Dovecot) -> str:
+    return mailbox_key(on.host, on.port, on.user, "INBOX")
+
+
+def imap_box(on: Dovecot, state: State) -> Mailbox:
+    known = state.mail_checkpoint("main", key(on))
+    source = ImapSource(
+        "main",
+        settings(on),
+        RULES,
+        lambda: on.password,
+        checkpoint=Checkpoint(*known) if known else None,
+        allow_plain_loopback=True,
+        backoff=FAST,
+        timeout_s=5.0,
+    )
+    return Mailbox("main", source, key(on))
+
+
+def listening(box: Mailbox) -> None:
+    assert isinstance(box.source, ImapSource)
+    assert box.source.listening.wait(PATIENCE_S), "the mailbox never started to IDLE"
+
+
+@contextmanager
+def watching(
+    state: State, box: Mailbox, requests: Requests, **kwargs: object
+) -> Iterator[MailWatch]:
+    watch = MailWatch(state, requests, [box], **kwargs)  # type: ignore[arg-type]
+    watch.start()
+    try:
+        yield watch
+    finally:
+        watch.stop()
+        assert not watch.running(), "a mailbox thread did not stop"
+
+
+def test_a_mail_appended_asks_for_a_check_within_seconds(imap: Dovecot, state: State) -> None:
+    requests = Requests()
+    box = imap_box(imap, state)
+    with watching(state, box, requests, debounce_s=0.0):
+        latencies = []
+        for n in range(3):
+            listening(box)
+            order_id = f"113-5000000-000000{n}"
+            sent = append(imap, order_mail(order_id))
+            at, account, reason = requests.next()
+            assert (account, order_id in reason, "ordered" in reason) == ("main", True, True)
+            latencies.append(at - sent)
+    assert max(latencies) < REQUESTED_WITHIN_S, latencies
+    assert sorted(m.order_id or "" for m in state.mails("main")) == [
+        f"113-5000000-000000{n}" for n in range(3)
+    ]
+
+
+def test_a_restart_misses_no_mail_and_acts_on_none_twice(imap: Dovecot, state: State) -> None:
+    requests = Requests()
+    box = imap_box(imap, state)
+    with watching(state, box, requests, debounce_s=0.0):
+        listening(box)
+        append(imap, order_mail("113-6000000-0000001"))
+        assert "113-6000000-0000001" in requests.next()[2]
+        imap.stop()
+        imap.start()
+        append(imap, order_mail("113-6000000-0000002"))  # while the watcher is away
+        assert "113-6000000-0000002" in requests.next()[2]
+        listening(box)
+    kept = state.mail_checkpoint("main", key(imap))
+    assert kept is not None
+    # A watcher started afresh whose checkpoint was lost (a crash before it was saved)
+    # hears both mails again: the mails table knows them, so nothing is asked twice.
+    state.save_mail_checkpoint("main", key(imap), kept[0], kept[1] - 2)
+    heard: queue.Queue[Heard] = queue.Queue()
+    again = imap_box(imap, state)
+    with watching(state, again, requests, debounce_s=0.0, on_heard=heard.put):
+        first, second = heard.get(timeout=PATIENCE_S), heard.get(timeout=PATIENCE_S)
+        assert [h.event.order_ids for h in (first, second)] == [
+            ("113-6000000-0000001",),
+            ("113-6000000-0000002",),
+        ]
+        assert not first.new and not first.requested
+        assert not second.new and not second.requested
+        listening(again)
+        append(imap, order_mail("113-6000000-0000003"))
+        assert "113-6000000-0000003" in requests.next()[2]
+    assert requests.none_left()
+    assert state.mail_checkpoint("main", key(imap)) == (kept[0], kept[1] + 1)
+
+
+def test_a_phishing_copy_asks_for_nothing(imap: Dovecot, state: State) -> None:
+    requests = Requests()
+    box = imap_box(imap, state)
+    heard: queue.Queue[Heard] = queue.Queue()
+    with watching(state, box, requests, debounce_s=0.0, on_heard=heard.put):
+        listening(box)
+        append(imap, jp_order(auth=[f"{SERVER}; dkim=none"], message_id="<phish@x.icu>"))
+        append(imap, jp_order(auth=[], message_id="<phish2@x.icu>"))
+        append(imap, order_mail("113-7000000-0000001"))
+        # Mails are read in order: once the real one is heard, the copies were passed over.
+        assert heard.get(timeout=PATIENCE_S).event.order_ids == ("113-7000000-0000001",)
+        assert "113-7000000-0000001" in requests.next()[2]
+    assert requests.none_left()
+    assert [m.order_id for m in state.mails()] == ["113-7000000-0000001"]
+
+
+def test_a_burst_of_ten_mails_asks_once(imap: Dovecot, state: State) -> None:
+    requests = Requests()
+    box = imap_box(imap, state)
+    heard: queue.Queue[Heard] = queue.Queue()
+    with watching(state, box, requests, on_heard=heard.put):
+        listening(box)
+        started = time.monotonic()
+        for n in range(10):
+            append(imap, order_mail(f"113-8000000-00000{n:02d}"))
+        outcomes = [heard.get(timeout=PATIENCE_S) for _ in range(10)]
+        took = time.monotonic() - started
+    assert took < 60.0, "the burst took longer than the debounce: the test proves nothing"
+    assert [h.new for h in outcomes] == [True] * 10
+    assert [h.requested for h in outcomes] == [True] + [False] * 9
+    requests.next()
+    assert requests.none_left()
+    assert len(state.mails()) == 10  # every mail is still recorded, for its Date
+
+
+def test_delivery_mails_are_recorded_without_a_check(imap: Dovecot, state: State) -> None:
+    requests = Requests()
+    box = imap_box(imap, state)
+    heard: queue.Queue[Heard] = queue.Queue()
+    delivered = com_order(
+        sender="<order-update@amazon.com>",
+        subject="Delivered: Your Amazon.com order #113-9000000-0000001",
+        message_id="<delivered-1@email.amazonses.com>",
+    )
+    with watching(state, box, requests, debounce_s=0.0, on_heard=heard.put):
+        listening(box)
+        append(imap, delivered)
+        got = heard.get(timeout=PATIENCE_S)
+    assert (got.event.kind, got.new, got.requested) == ("delivered", True, False)
+    assert requests.none_left()
+
+
+def test_the_database_never_holds_the_mail(imap: Dovecot, tmp_path: Path) -> None:
+    path = tmp_path / "private" / "state.db"
+    requests = Requests()
+    with State.open(path) as opened:
+        box = imap_box(imap, opened)
+        with watching(opened, box, requests, debounce_s=0.0):
+            listening(box)
+            append(imap, jp_order(message_id="<jp-private@email.amazonses.com>"))
+            requests.next()
+    stored = b"".join(p.read_bytes() for p in path.parent.iterdir())
+    assert b"503-1234567-7654321" in stored  # kept: the search below can fail
+    for words in ("auto-confirm", "hanako", "example.jp", "amazonses", "手ぬぐい", "さくら堂"):
+        for encoding in ("utf-8", "utf-16-le", "utf-16-be", "iso-2022-jp"):
+            assert words.encode(encoding) not in stored, words
+
+
+def test_a_refused_login_stops_that_mailbox_with_one_clear_error(
+    imap: Dovecot, state: State
+) -> None:
+    calls = []
+
+    def wrong() -> str:
+        calls.append(1)
+        return "hunter2-wrong"
+
+    source = ImapSource(
+        "main", settings(imap), RULES, wrong, allow_plain_loopback=True, backoff=FAST
+    )
+    watch = MailWatch(state, Requests(), [Mailbox("main", source, key(imap))])
+    watch.start()
+    deadline = time.monotonic() + PATIENCE_S
+    while watch.running() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the thread ends by itself; no event says so
+    assert not watch.running()
+    assert isinstance(watch.failures["main"], MailLoginRejected)
+    assert "hunter2" not in str(watch.failures["main"])
+    assert calls == [1]
+    watch.stop()
+
+
+def test_no_mailbox_and_no_thread_when_no_account_has_mail(state: State) -> None:
+    assert imap_mailboxes([Account("main"), Account("work")], state) == []
+    watch = MailWatch(state, Requests(), [])
+    watch.start()
+    assert not watch.running()
+
+
+def test_one_mailbox_per_account_with_mail_from_its_checkpoint(state: State) -> None:
+    mail = MailSettings(server="imap.example.jp", username="hanako", authserv_id=SERVER)
+    box_key = mailbox_key("imap.example.jp", 993, "hanako", "INBOX")
+    state.save_mail_checkpoint("work", box_key, 9, 120)
+    boxes = imap_mailboxes([Account("main"), Account("work", mail=mail)], state, RULES)
+    assert [(b.account, b.key) for b in boxes] == [("work", box_key)]
+    assert isinstance(boxes[0].source, ImapSource)
+    assert boxes[0].source.checkpoint == Checkpoint(9, 120)
+
+
+class FakeStore:
+    def __init__(self, values: dict[tuple[str, str], str]) -> None:
+        self.values = values
+
+    def get(self, account: str, key: str) -> str | None:
+        return self.values.get((account, key))
+
+    def set(self, account: str, key: str, value: str) -> None:
+        self.values[account, key] = value
+
+    def delete(self, account: str, key: str) -> bool:
+        return self.values.pop((account, key), None) is not None
+
+
+def test_the_app_password_comes_from_the_secret_store() -> None:
+    store = FakeStore({("main", MAIL_PASSWORD_KEY): "abcd efgh ijkl mnop"})
+    assert keyring_credential("main", lambda: store)() == "abcd efgh ijkl mnop"
+    with pytest.raises(MailCredentialError, match="no mail password stored for account work"):
+        keyring_credential("work", lambda: store)()
