@@ -10,6 +10,7 @@ from cancelwatch.scheduler.policy.context import (
     Ctx,
     Digital,
     digital_kind,
+    fmt_about,
     fmt_date,
     fmt_when,
     in_transit,
@@ -18,6 +19,7 @@ from cancelwatch.scheduler.policy.context import (
     third_party_seller,
 )
 from cancelwatch.scheduler.policy.windows import (
+    Known,
     Window,
     WindowState,
     approval_by,
@@ -85,9 +87,25 @@ def _open_steps(ctx: Ctx, cancel: Window, digital: Digital | None, seller: str |
     if digital is Digital.KINDLE and order.cancellable is not Cancellability.YES:
         return [ctx.t("step_kindle_refund", before=before)]
     steps = [ctx.t("step_cancel", order_id=order.id, before=before)]
+    if cancel.known is Known.HISTORY:
+        steps.append(_how_sure(ctx))
     if seller is not None:
         steps.append(ctx.t("step_seller_after", seller=seller))
     return steps
+
+
+def _how_sure(ctx: Ctx) -> str:
+    """How sure a closing time learned from the user's history is: from how many orders,
+    how far apart they were, and that it is an estimate."""
+    learned = ctx.learned["amazon"]
+    return ctx.t(
+        "step_history_sure",
+        count=learned.count,
+        marketplace=ctx.marketplace,
+        early=fmt_about(ctx, learned.p10),
+        late=fmt_about(ctx, learned.p90),
+        median=fmt_about(ctx, learned.median),
+    )
 
 
 def _closed_steps(ctx: Ctx, ret: Window | None, seller: str | None) -> list[str]:

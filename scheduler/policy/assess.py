@@ -14,7 +14,7 @@ advice and never change a window.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +26,7 @@ from cancelwatch.scheduler.policy.context import (
     load_zone,
     with_plausible_dates,
 )
+from cancelwatch.scheduler.policy.learned import Estimate, SellerKind
 from cancelwatch.scheduler.policy.windows import (
     Known,
     Window,
@@ -80,12 +81,15 @@ def assess(
     first_seen: datetime | None = None,
     manual_deadline: datetime | None = None,
     lang: Lang = "en",
+    learned: Mapping[SellerKind, Estimate] | None = None,
 ) -> Assessment:
     """The cancel window, the return window and the advice for `order` at `now`.
 
     `tracking` holds this order's tracking pages; `first_seen` is when cancelwatch first
     saw the order; `manual_deadline` is the user's own deadline, which wins over any other
-    while the window is open (it never opens a closed one). A page date outside the years
+    while the window is open (it never opens a closed one). `learned` is what the user's
+    own history says of when preparation starts (`policy.learned.for_account`): an
+    ordinary open order's otherwise unknown window closes by it. A page date outside the years
     Amazon can mean (1995–2999) counts as unknown.
     """
     for name, value in (
@@ -105,6 +109,7 @@ def assess(
         first_seen=first_seen.astimezone(UTC) if first_seen else None,
         manual=manual_deadline.astimezone(UTC) if manual_deadline else None,
         lang=lang,
+        learned=dict(learned or {}),
     )
     cancel = cancel_window(ctx)
     ret = return_window(ctx, cancel)

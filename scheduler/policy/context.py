@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cancelwatch.scheduler.policy.learned import Estimate, SellerKind
 from cancelwatch.scheduler.policy.words import MONTHS, Lang, text
 from cancelwatch.scraper.read.model import Item, Order, OrderStatus, Tracking
 
@@ -106,6 +107,8 @@ class Ctx:
     first_seen: datetime | None
     manual: datetime | None
     lang: Lang
+    learned: Mapping[SellerKind, Estimate] = field(default_factory=dict)
+    """What the user's own history says of when preparation starts, by seller kind."""
 
     def t(self, key: str, /, **values: object) -> str:
         return text(self.lang, key, **values)
@@ -159,6 +162,18 @@ def fmt_span(ctx: Ctx, span: timedelta) -> str:
             n = seconds // size
             return ctx.t(unit) if n == 1 else ctx.t(unit + "s", n=n)
     return ctx.t("minutes", n=round(seconds / 60, 1))
+
+
+def fmt_about(ctx: Ctx, span: timedelta) -> str:
+    """A learned duration, rounded as "about" reads: to 5 minutes under an hour and a
+    half, to half hours under two days, then to days."""
+    minutes = span.total_seconds() / 60
+    if minutes < 90:
+        return fmt_span(ctx, timedelta(minutes=max(5, 5 * round(minutes / 5))))
+    if minutes < 48 * 60:
+        hours = round(minutes / 30) / 2
+        return ctx.t("hours", n=int(hours) if hours.is_integer() else hours)
+    return fmt_span(ctx, timedelta(days=round(minutes / (24 * 60))))
 
 
 # -- what the order is -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from cancelwatch.scheduler.policy.context import (
     before_local,
     digital_kind,
     end_of_day,
+    fmt_about,
     fmt_date,
     fmt_span,
     fmt_when,
@@ -29,6 +30,7 @@ from cancelwatch.scheduler.policy.context import (
     start_of_day,
     third_party_seller,
 )
+from cancelwatch.scheduler.policy.learned import order_time
 from cancelwatch.scraper.read.model import Approval, Cancellability, OrderStatus, PreOrder
 
 
@@ -58,6 +60,9 @@ class Known(StrEnum):
     """Estimated from a rule of docs/rules.md or the user's configured rules."""
     USER = "user"
     """The user set this order's deadline by hand."""
+    HISTORY = "history"
+    """Estimated from when preparation started for the user's own earlier orders
+    (`cancelwatch.scheduler.policy.learned`)."""
     UNKNOWN = "unknown"
 
 
@@ -182,7 +187,8 @@ def _open_window(ctx: Ctx, digital: Digital | None) -> Window:
     if digital is Digital.KINDLE:
         return _digital_window(ctx, digital)
     closes_at, known, reason = _open_deadline(ctx)
-    if known is Known.RULE and closes_at is not None and ctx.now >= closes_at:
+    estimated = known in (Known.RULE, Known.HISTORY)
+    if estimated and closes_at is not None and ctx.now >= closes_at:
         # The page is the truth: an estimate it outlived was too early.
         return _window(WindowState.OPEN, None, Known.UNKNOWN, reason + ctx.t("overdue"))
     return _window(WindowState.OPEN, closes_at, known, reason)
@@ -221,7 +227,33 @@ def _open_deadline(ctx: Ctx) -> tuple[datetime | None, Known, str]:
     seller = third_party_seller(order)
     if seller is not None:
         return _seller_deadline(ctx, seller)
-    return None, Known.UNKNOWN, ctx.t("open_ordinary")
+    return _learned_deadline(ctx)
+
+
+def _learned_deadline(ctx: Ctx) -> tuple[datetime | None, Known, str]:
+    """An ordinary order closes when preparation starts, which no page says: the user's
+    own history estimates it, from the best known order time plus the 10th percentile."""
+    learned = ctx.learned.get("amazon")
+    ordered = _ordered_at(ctx)
+    if learned is None or ordered is None:
+        return None, Known.UNKNOWN, ctx.t("open_ordinary")
+    when = ordered + learned.p10
+    reason = ctx.t(
+        "open_history",
+        median=fmt_about(ctx, learned.median),
+        count=learned.count,
+        marketplace=ctx.marketplace,
+        early=fmt_about(ctx, learned.p10),
+        when=fmt_when(ctx, when),
+    )
+    return when, Known.HISTORY, reason
+
+
+def _ordered_at(ctx: Ctx) -> datetime | None:
+    placed = ctx.order.placed_on
+    if ctx.first_seen is not None:
+        return order_time(ctx.first_seen, placed, ctx.zone)
+    return start_of_day(placed, ctx.zone) if placed is not None else None
 
 
 def _preorder_offset(ctx: Ctx) -> tuple[str, timedelta] | None:

@@ -81,6 +81,11 @@ _EN: Mapping[str, str] = {
         "Cancellable now, until Amazon starts preparing the shipment; the page does not say"
         " when that will be."
     ),
+    "open_history": (
+        "Cancellable now, until Amazon starts preparing the shipment. It usually closes about"
+        " {median} after ordering, from your last {count} orders on {marketplace}; 1 in 10"
+        " closed within {early}, so cancelwatch estimates it closes at {when}."
+    ),
     "overdue": (
         ' The page still offers "Cancel items" after that estimate, so it may close at any moment.'
     ),
@@ -145,6 +150,12 @@ _EN: Mapping[str, str] = {
     # -- steps ---------------------------------------------------------------------------
     "before": " before {when}",
     "step_cancel": 'Open order {order_id} and choose "Cancel items"{before}.',
+    "step_history_sure": (
+        "That time is cancelwatch's estimate from your own orders, not Amazon's word: of your"
+        " last {count} orders on {marketplace}, preparation started between {early} and"
+        " {late} after ordering, half of them within about {median}. The page decides: while"
+        ' it offers "Cancel items" the order can be cancelled, and it may close sooner.'
+    ),
     "step_seller_after": (
         'Once "Cancel items" is gone, choose "Request cancellation" and contact the seller'
         " ({seller})."
@@ -305,6 +316,11 @@ _JA: Mapping[str, str] = {
     "open_ordinary": (
         "今ならキャンセルできます。出荷準備が始まるまでですが、いつ始まるかはページに出ていません。"
     ),
+    "open_history": (
+        "今ならキャンセルできます。出荷準備が始まるまでです。{marketplace}でのあなたの直近{count}件の"
+        "注文では、たいてい注文から約{median}で締め切られました。10件に1件は{early}以内だったため、"
+        "cancelwatchは{when}に締め切られると見積もっています。"
+    ),
     "overdue": (
         "見積もりを過ぎてもページに「商品をキャンセル」が残っているため、いつ締め切られても"
         "おかしくありません。"
@@ -359,6 +375,12 @@ _JA: Mapping[str, str] = {
     "return_closed": "返品期間は{date}で終わりました。",
     "before": "（{when}まで）",
     "step_cancel": "注文履歴で注文番号{order_id}の「商品をキャンセル」を押す{before}。",
+    "step_history_sure": (
+        "この時刻はAmazonの発表ではなく、あなたの注文履歴からのcancelwatchの見積もりです。"
+        "{marketplace}での直近{count}件では、出荷準備は注文の{early}後から{late}後までに始まり、"
+        "半数は約{median}以内でした。決めるのはページです。「商品をキャンセル」があるうちは"
+        "キャンセルでき、もっと早く締め切られることもあります。"
+    ),
     "step_seller_after": (
         "「商品をキャンセル」が消えたら「キャンセルリクエスト」を送り、出品者（{seller}）に連絡する。"
     ),
