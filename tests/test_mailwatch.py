@@ -5,15 +5,18 @@ mail's words or addresses."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import queue
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from cancelwatch.scheduler.config.settings import Account, MailSettings
+from cancelwatch.scheduler.config.settings import Account, Config, MailSettings
 from cancelwatch.scheduler.mail.imap import (
     Backoff,
     Checkpoint,
@@ -21,7 +24,8 @@ from cancelwatch.scheduler.mail.imap import (
     MailCredentialError,
     MailLoginRejected,
 )
-from cancelwatch.scheduler.mail.rules import load_rules
+from cancelwatch.scheduler.mail.rules import Kind, load_rules
+from cancelwatch.scheduler.notify.channels import Notifier
 from cancelwatch.scheduler.state.mails import mailbox_key
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch.mailwatch import (
@@ -32,6 +36,9 @@ from cancelwatch.scheduler.watch.mailwatch import (
     imap_mailboxes,
     keyring_credential,
 )
+from cancelwatch.scheduler.watch.monitor import WatchedCheck
+from cancelwatch.scraper.browse.crawl import CrawlResult
+from cancelwatch.scraper.read.model import Cancellability, Item, Order, OrderStatus
 from tests.dovecot import Dovecot, dovecot
 from tests.mail_samples import SERVER, com_order, jp_order
 from tests.test_mail_imap import append, order_mail, settings
@@ -288,3 +295,84 @@ def test_the_app_password_comes_from_the_secret_store() -> None:
     assert keyring_credential("main", lambda: store)() == "abcd efgh ijkl mnop"
     with pytest.raises(MailCredentialError, match="no mail password stored for account work"):
         keyring_credential("work", lambda: store)()
+
+
+# -- the order mail's Date as the placed time (monitor's first_seen) ------------------------
+
+SELLER_ORDER = Order(
+    id="503-1234567-7654321",
+    placed_on=date(2026, 11, 30),
+    total=None,
+    currency="JPY",
+    status=OrderStatus.PENDING,
+    cancellable=Cancellability.YES,
+    cancel_url="/progress-tracker/package/preship/cancel-items?orderID=503-1234567-7654321",
+    digital=False,
+    preorder=None,
+    left_at_door=None,
+    return_until=None,
+    items=(Item(title="手ぬぐい 藍染", url=None, seller="さくら堂"),),
+)
+MAILED = datetime(2026, 11, 30, 5, 12, 9, tzinfo=UTC)
+"""14:12:09 in Tokyo, on the day the page gives."""
+
+
+def seller_window(
+    state: State, order: Order, now: datetime, monkeypatch: pytest.MonkeyPatch, tmp: Path
+) -> tuple[datetime | None, str]:
+    monkeypatch.setenv("CANCELWATCH_HOME", str(tmp / "home"))
+    with Notifier(desktop=False, console=io.StringIO(), lang="en") as notifier:
+        check = WatchedCheck(
+            "main",
+            "amazon.co.jp",
+            "https://www.amazon.co.jp",
+            Config(),
+            state,
+            notifier,
+            "en",
+            lambda: now,
+        )
+        outcome = check.run(lambda: CrawlResult(orders=[order]))
+    assert outcome.error is None
+    window = outcome.assessments[order.id].cancel
+    return window.closes_at, window.reason
+
+
+def mailed(state: State, kind: Kind, when: datetime, name: str = "a") -> None:
+    state.record_mail(
+        "main",
+        message_hash=hashlib.sha256(name.encode()).hexdigest(),
+        kind=kind,
+        order_ids=[SELLER_ORDER.id],
+        sent_at=when,
+    )
+
+
+def test_a_seller_order_counts_its_window_from_the_order_mail(
+    state: State, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    mailed(state, "ordered", MAILED)
+    now = MAILED + timedelta(minutes=2)
+    closes, reason = seller_window(state, SELLER_ORDER, now, monkeypatch, tmp_path)
+    assert closes == MAILED + timedelta(minutes=5)
+    assert "14:12" in reason  # the reason names the mail's time, in Tokyo's
+    # Seen again later, it still counts from the mail, not from either check.
+    later, _ = seller_window(state, SELLER_ORDER, now + timedelta(minutes=1), monkeypatch, tmp_path)
+    assert later == MAILED + timedelta(minutes=5)
+
+
+@pytest.mark.parametrize(
+    ("kind", "when"),
+    [
+        ("shipped", MAILED),  # only an order mail dates the order
+        ("ordered", MAILED - timedelta(days=1)),  # not the day the page gives
+    ],
+    ids=["a shipment mail", "another day"],
+)
+def test_without_a_fitting_order_mail_the_window_counts_from_the_first_sight(
+    state: State, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: Kind, when: datetime
+) -> None:
+    mailed(state, kind, when)
+    now = MAILED + timedelta(minutes=2)
+    closes, _ = seller_window(state, SELLER_ORDER, now, monkeypatch, tmp_path)
+    assert closes == now + timedelta(minutes=5)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
 
 from cancelwatch.scheduler.config.settings import Config
 from cancelwatch.scheduler.notify.channels import Notifier
@@ -152,11 +153,18 @@ class WatchedCheck:
         return assessments
 
     def _first_seen(self, before: StoredOrder | None, order: Order, now: datetime) -> datetime:
-        if before is None:
-            return now
-        if order.approval is not Approval.APPROVED:
-            return before.first_seen
-        return first_seen_approved(before, self.state.changes(order.id, self.account), now)
+        if before is not None and order.approval is Approval.APPROVED:
+            return first_seen_approved(before, self.state.changes(order.id, self.account), now)
+        seen = now if before is None else before.first_seen
+        # The order mail's Date is when it was placed, which the page gives only as a day:
+        # trusted when it falls on that day (issue 10). A Business order's seller window
+        # counts from its approval instead.
+        mailed = self.state.mail_ordered_at(self.account, order.id)
+        if mailed is None or order.approval is not None or mailed >= seen:
+            return seen
+        zone = ZoneInfo(load_selectors(self.marketplace).marketplace.timezone)
+        on_the_day = order.placed_on is None or mailed.astimezone(zone).date() == order.placed_on
+        return mailed if on_the_day else seen
 
     def _note_cancellation(self, before: StoredOrder | None, order: Order, now: datetime) -> bool:
         """An order that offered "Cancel items" and is now cancelled was most likely
