@@ -9,6 +9,7 @@ Asia/Tokyo is UTC+9, so T0 (00:00 UTC) is 09:00 on 2026-03-02 there.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +17,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
+from cancelwatch.scheduler.cli.context import App
+from cancelwatch.scheduler.cli.main import cli
+from cancelwatch.scheduler.cli.main import run as cli_run
 from cancelwatch.scheduler.policy.assess import (
     Assessment,
     Known,
@@ -327,16 +332,16 @@ def test_seller_kind_from_the_items_seller(state: State) -> None:
 
 def fourteen_orders(state: State) -> None:
     """14 ordinary orders, one every 6 hours, checked every 30 minutes; the i-th (from 0)
-    is first seen open and seen preparing (30 + 30 * (i % 7)) minutes later.
+    is first seen open and seen preparing (60 + 30 * (i % 7)) minutes later.
 
-    Closed ends: 30..210 (each twice); open ends 30 minutes before: 0..180.
-    p10: ceil(1.4) = 2nd smallest open end: 0. Middles 15..195 twice: median 105.
-    p90: ceil(12.6) = 13th closed end: 210."""
+    Closed ends: 60..240 (each twice); open ends 30 minutes before: 30..210.
+    p10: ceil(1.4) = 2nd smallest open end: 30. Middles 45..225 twice: the 7th and 8th
+    are 135. p90: ceil(12.6) = 13th closed end: 240."""
     stories = []
     for i in range(14):
         start = i * 360
         day = (T0 + minutes(start)).astimezone(ZoneInfo(TOKYO)).date()
-        timeline = [(start, OPEN), (start + 30 + 30 * (i % 7), PREPARING)]
+        timeline = [(start, OPEN), (start + 60 + 30 * (i % 7), PREPARING)]
         stories.append(Story(f"250-{i:07d}-0000000", timeline, placed_on=day))
     run_checks(state, stories, list(range(0, 14 * 360, 30)))
 
@@ -347,7 +352,38 @@ def learned(state: State) -> dict[SellerKind, Estimate]:
 
 def test_estimate_read_back_from_the_state(state: State) -> None:
     fourteen_orders(state)
-    assert learned(state) == {"amazon": est(14, 105, 0, 210)}
+    assert learned(state) == {"amazon": est(14, 135, 30, 240)}
+
+
+NEW_ID = "250-7777777-0000000"
+
+
+def test_advise_says_how_sure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    with State.open(tmp_path / "home" / "state.db") as state:
+        fourteen_orders(state)
+        # A new order, first seen at the next check after the history.
+        seen = T0 + minutes(14 * 360)
+        new = make_order(NEW_ID, placed_on=date(2026, 3, 5))  # 21:00 in Tokyo
+        state.record_check(ME, JP, [new], {}, now=seen, alerts=[])
+    with CliRunner().isolation() as streams:
+        code = cli_run(cli, ["advise", NEW_ID, "--json"], app=App(clock=lambda: seen + minutes(10)))
+        out = streams[0].getvalue().decode()
+    assert code == 0, out
+    advice = json.loads(out)
+    window = advice["window"]
+    # First seen + the 10th percentile, 30 minutes.
+    assert (window["state"], window["known"], window["closes_at"]) == (
+        "open",
+        "history",
+        (seen + minutes(30)).isoformat(),
+    )
+    assert "about 2.5 hours after ordering, from your last 14 orders" in window["reason"]
+    assert any(
+        "estimate" in step and "between 30 minutes and 4 hours" in step
+        for step in advice["advice"]["steps"]
+    )
 
 
 def test_too_few_in_the_state_change_nothing(state: State) -> None:

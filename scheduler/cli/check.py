@@ -20,6 +20,7 @@ from cancelwatch.scheduler.cli.context import (
     pass_app,
 )
 from cancelwatch.scheduler.config.settings import Config
+from cancelwatch.scheduler.state.history import learned_for
 from cancelwatch.scheduler.state.store import ChangeRow, State, StoredOrder
 from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch.accounts import check_account, language, notifier_for
@@ -95,7 +96,10 @@ def advise(app: App, order_id: str) -> None:
     cfg = app.config
     now = app.clock()
     stored = _stored(app.state, order_id)
-    order, assessment = assess_stored(stored, cfg, now, language(cfg), _history(app.state, stored))
+    learned = learned_for(app.state, stored.account, stored.marketplace)
+    order, assessment = assess_stored(
+        stored, cfg, now, language(cfg), _history(app.state, stored), learned=learned
+    )
     payload = {**wr.order_json(order, assessment, now), "marketplace": stored.marketplace}
     app.emit(payload, wr.print_advice)
 

@@ -5,6 +5,7 @@ third-party seller's, how far it has got)."""
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -169,11 +170,16 @@ def fmt_about(ctx: Ctx, span: timedelta) -> str:
     half, to half hours under two days, then to days."""
     minutes = span.total_seconds() / 60
     if minutes < 90:
-        return fmt_span(ctx, timedelta(minutes=max(5, 5 * round(minutes / 5))))
+        return fmt_span(ctx, timedelta(minutes=max(5, 5 * _half_up(minutes / 5))))
     if minutes < 48 * 60:
-        hours = round(minutes / 30) / 2
+        hours = _half_up(minutes / 30) / 2
         return ctx.t("hours", n=int(hours) if hours.is_integer() else hours)
-    return fmt_span(ctx, timedelta(days=round(minutes / (24 * 60))))
+    return fmt_span(ctx, timedelta(days=_half_up(minutes / (24 * 60))))
+
+
+def _half_up(value: float) -> int:
+    # round() goes to the even neighbour: 2.25 hours would read "2", not "2.5".
+    return math.floor(value + 0.5)
 
 
 # -- what the order is -------------------------------------------------------------------

@@ -33,7 +33,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from cancelwatch.scheduler.policy.context import RANK, digital_kind, third_party_seller
-from cancelwatch.scheduler.policy.learned import Sample, order_time
+from cancelwatch.scheduler.policy.learned import (
+    Estimate,
+    Sample,
+    SellerKind,
+    estimates,
+    for_account,
+    order_time,
+)
 from cancelwatch.scheduler.state.rows import (
     ChangeField,
     ChangeRow,
@@ -53,6 +60,12 @@ CANDIDATES = 400
 _OPEN_STATUS = (OrderStatus.PENDING.value, OrderStatus.UNKNOWN.value)
 _LATER = tuple(s.value for s, rank in RANK.items() if rank >= RANK[OrderStatus.PREPARING])
 _TRACKED = (ChangeField.NEW.value, ChangeField.STATUS.value, ChangeField.CANCELLABLE.value)
+
+
+def learned_for(state: State, account: str, marketplace: str) -> dict[SellerKind, Estimate]:
+    """What `account`'s history on `marketplace` says of when preparation starts, by seller
+    kind: empty until enough orders were seen (`learned.MIN_ORDERS`)."""
+    return for_account(estimates(samples(state, account)), account, marketplace)
 
 
 def samples(state: State, account: str | None = None) -> list[Sample]:

@@ -4,7 +4,7 @@ one transaction → send what is due. Shared by `cancelwatch check`, `demo` and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urljoin
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from cancelwatch.scheduler.config.settings import Config
 from cancelwatch.scheduler.notify.channels import Notifier
 from cancelwatch.scheduler.policy.assess import Assessment, account_risk_note, assess
+from cancelwatch.scheduler.policy.learned import Estimate, SellerKind
 from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scheduler.state.store import (
     ChangeField,
@@ -258,10 +259,13 @@ def assess_stored(
     now: datetime,
     lang: Lang,
     history: Sequence[ChangeRow] = (),
+    *,
+    learned: Mapping[SellerKind, Estimate] | None = None,
 ) -> tuple[Order, Assessment]:
     """An order as the database last saw it, assessed at `now`: `status` and `advise`
     answer without touching the network. `history` is the order's change rows
-    (`State.changes`), which date an Amazon Business order's approval."""
+    (`State.changes`), which date an Amazon Business order's approval; `learned` is when
+    preparation usually starts on the account (`state.history.learned_for`)."""
     order = order_from_json(stored.order)
     first_seen = stored.first_seen
     if order.approval is Approval.APPROVED:
@@ -278,5 +282,6 @@ def assess_stored(
         first_seen=first_seen,
         manual_deadline=stored.manual_deadline,
         lang=lang,
+        learned=learned,
     )
     return order, assessment
