@@ -4,7 +4,11 @@ what is not an Amazon mail (a phishing copy, a huge file, a symlink) yields noth
 
 from __future__ import annotations
 
+import os
 import queue
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -145,3 +149,49 @@ def test_a_maildir_mail_asks_for_a_check(maildir: Path, tmp_path: Path) -> None:
         assert [m.order_id for m in state.mails()] == ["503-1234567-7654321"]
     assert account == "main"
     assert "503-1234567-7654321" in reason
+
+
+def test_cancelwatch_mail_prints_what_it_hears_until_stopped(maildir: Path, tmp_path: Path) -> None:
+    (maildir / "new" / "1700000006.M1P1.host").write_bytes(jp_order())
+    env = {**os.environ, "CANCELWATCH_HOME": str(tmp_path / "home")}
+    command = [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "mail"]
+    with subprocess.Popen(
+        [*command, "--maildir", str(maildir), "--authserv-id", SERVER],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as running:
+        assert running.stdout is not None
+        lines = [running.stdout.readline(), running.stdout.readline()]
+        running.send_signal(signal.SIGINT)
+        _, err = running.communicate(timeout=PATIENCE_S)
+    assert running.returncode == 0, err
+    assert "main: a check would start now (a mail: ordered (503-1234567-7654321))" in lines[0]
+    assert "mail 'ordered' (503-1234567-7654321), sent 2026-11-30 05:12:09 UTC" in lines[1]
+    assert "cancelwatch: stopped" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["mail"], "no mailbox to listen to"),
+        (["mail", "--maildir", "."], "--maildir needs --authserv-id"),
+        (["mail", "--maildir", "nowhere", "--authserv-id", SERVER], "is not a Maildir"),
+    ],
+)
+def test_cancelwatch_mail_without_a_mailbox_is_one_clear_error(
+    argv: list[str], said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", *argv],
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE_S,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert said in done.stderr
+    assert "Traceback" not in done.stderr

@@ -14,6 +14,7 @@ import click
 from cancelwatch.scheduler.cli import account as cli_account
 from cancelwatch.scheduler.cli import check as cli_check
 from cancelwatch.scheduler.cli import demo as cli_demo
+from cancelwatch.scheduler.cli import mail as cli_mail
 from cancelwatch.scheduler.cli import pages as cli_pages
 from cancelwatch.scheduler.cli import service as cli_service
 from cancelwatch.scheduler.cli import setup as cli_setup
@@ -51,6 +52,7 @@ for _command in (
     *cli_setup.COMMANDS,
     *cli_service.COMMANDS,
     *cli_account.COMMANDS,
+    *cli_mail.COMMANDS,
 ):
     cli.add_command(_command)
 
