@@ -40,18 +40,23 @@ Run from the repository root with the project's venv:
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import os
 import resource
+import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +67,7 @@ if str(ROOT) not in sys.path:
 import procfs  # noqa: E402  (benchmarks/, beside this script)
 
 from cancelwatch.scheduler.watch.check import Target, open_browser, read_orders  # noqa: E402
+from cancelwatch.scraper.browse.browser import LAUNCH_ARGS, find_browser  # noqa: E402
 from cancelwatch.scraper.browse.crawl import default_is_open  # noqa: E402
 from cancelwatch.scraper.browse.credentials import Credentials  # noqa: E402
 from cancelwatch.scraper.browse.options import CrawlOptions  # noqa: E402
@@ -469,6 +475,231 @@ def _verdict(medians: dict[str, dict[str, float]], sizes: list[int]) -> None:
             )
 
 
+# ---- a warm-session check against a bare browser cycle -----------------------------------
+
+WARM_ACCOUNT = "demo"
+WARM_TOTAL = 30
+WARM_TARGET_RATIO = 1.5
+WARM_DELAY_SECONDS = 1
+"""The smallest pause between page loads that config.toml accepts."""
+
+WARM_CONFIG = """\
+[accounts.demo]
+marketplace = "{marketplace}"
+base_url = "{base_url}"
+[crawl]
+delay_seconds = {delay}
+[notify]
+desktop = false
+"""
+
+SAVE_CREDENTIALS = """\
+from cancelwatch.scraper.browse import credentials as cr
+from cancelwatch.scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET
+cr.save_credentials("demo", cr.Credentials(DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET))
+"""
+
+SAVE_SESSION_FOR_BARE = """\
+import json, sys
+from cancelwatch.scraper.browse import credentials as cr
+state = cr.load_session("demo", cr.secret_store())
+assert state is not None, "the first check saved no session"
+open(sys.argv[1], "w").write(json.dumps(state))
+"""
+
+# `cancelwatch check` itself, with a stopwatch on the crawl's pauses: they are a safety
+# setting (at least a second between two page loads), not work, and are reported apart.
+# The pause still happens; its length is written to the file named by argv[1].
+TIMED_CHECK = """\
+import atexit, sys, time
+from cancelwatch.scraper.browse import crawl
+paused, pause = [0.0], crawl.Crawl._pause
+def _timed(self, attempt):
+    began = time.perf_counter()
+    try:
+        pause(self, attempt)
+    finally:
+        paused[0] += time.perf_counter() - began
+crawl.Crawl._pause = _timed
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(repr(paused[0])))
+from cancelwatch.scheduler.cli.main import main
+sys.argv[0] = "cancelwatch"
+main()
+"""
+
+
+BARE_CYCLE = """\
+import sys, time
+from playwright.sync_api import sync_playwright
+url, state, executable = sys.argv[1:4]
+began = time.perf_counter()
+with sync_playwright() as playwright:
+    browser = playwright.chromium.launch(
+        executable_path=executable or None,
+        channel=None if executable else "chromium",
+        args=sys.argv[4:] or None,
+    )
+    page = browser.new_context(storage_state=state).new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    if "startIndex" not in page.url:
+        raise SystemExit(f"the bare cycle did not land on the order list: {page.url}")
+    browser.close()
+print(time.perf_counter() - began)
+"""
+
+
+@dataclass
+class WarmRound:
+    check_s: float
+    """`cancelwatch check` from the process's start to its exit."""
+    paused_s: float
+    """Of that, the crawl's pauses between page loads (crawl.delay_seconds)."""
+    bare_s: float
+    """Start Playwright, launch the browser, load one list page, close: process start to
+    exit, as the check."""
+    bare_inner_s: float
+    """The same cycle from Playwright's start to the browser closed."""
+    exit_code: int
+
+    @property
+    def work_s(self) -> float:
+        return self.check_s - self.paused_s
+
+
+def _warm_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        CANCELWATCH_HOME=str(home),
+        CANCELWATCH_SECRETS="file",
+        CANCELWATCH_PASSPHRASE="benchmark passphrase",
+    )
+    return env
+
+
+def _age_checks(db: Path) -> None:
+    """Move the recorded checks a day back. The limits between checks ([watch]
+    min_gap_minutes, at least 2) would refuse a check a minute after the last one; this
+    way each round's check finds the state a check of yesterday left."""
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        rows = conn.execute("SELECT id, started_at, finished_at FROM checks").fetchall()
+        for id_, *times in rows:
+            started, finished = (
+                (datetime.fromisoformat(t) - timedelta(days=1)).isoformat(timespec="microseconds")
+                for t in times
+            )
+            conn.execute(
+                "UPDATE checks SET started_at = ?, finished_at = ? WHERE id = ?",
+                (started, finished, id_),
+            )
+
+
+def _timed_check(home: Path, env: dict[str, str]) -> tuple[float, float, int]:
+    """One `cancelwatch check` in a process of its own: (wall s, paused s, exit code)."""
+    if (home / "state.db").exists():
+        _age_checks(home / "state.db")
+    out = home / "paused.txt"
+    out.unlink(missing_ok=True)
+    command = [sys.executable, "-c", TIMED_CHECK, str(out), "check"]
+    began = time.perf_counter()
+    done = subprocess.run(
+        command, check=False, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    wall = time.perf_counter() - began
+    # 1: an order needs the user, as the scenario's do; the pages it read say it was read.
+    if done.returncode not in (0, 1) or "read order page 2" not in done.stderr:
+        raise RuntimeError(f"cancelwatch check exited {done.returncode}: {done.stderr.strip()}")
+    return wall, float(out.read_text()), done.returncode
+
+
+def bare_cycle(url: str, storage_state: Path, browser: str | None) -> tuple[float, float]:
+    """Start Playwright, launch the browser (the binary and switches cancelwatch uses; no
+    guard, no profile of its own), load one list page with the saved session, close; in a
+    process of its own, like the check. (From the process's start to its exit, from
+    Playwright's start to the browser closed.)"""
+    executable = find_browser(browser).executable or ""
+    command = [sys.executable, "-c", BARE_CYCLE, url, str(storage_state), executable]
+    command += list(LAUNCH_ARGS)
+    began = time.perf_counter()
+    done = subprocess.run(command, check=True, cwd=ROOT, capture_output=True, text=True)
+    return time.perf_counter() - began, float(done.stdout)
+
+
+def warm_vs_bare(marketplace: str, repeat: int, browser: str | None) -> list[WarmRound]:
+    """A warm-session 30-order `cancelwatch check` against a bare browser cycle, round by
+    round on the same store: a first, untimed check signs in and saves the session."""
+    home = Path(tempfile.mkdtemp(prefix="cancelwatch-warm-"))
+    rounds: list[WarmRound] = []
+    try:
+        env = _warm_env(home)
+        with store_process(marketplace, WARM_TOTAL) as store:
+            config = WARM_CONFIG.format(
+                marketplace=marketplace, base_url=store.base_url, delay=WARM_DELAY_SECONDS
+            )
+            (home / "config.toml").write_text(config)
+            run = functools.partial(subprocess.run, env=env, cwd=ROOT, check=True, timeout=120)
+            run([sys.executable, "-c", SAVE_CREDENTIALS])
+            _timed_check(home, env)  # signs in, saves the session; untimed
+            state = home / "bare-storage-state.json"
+            run([sys.executable, "-c", SAVE_SESSION_FOR_BARE, str(state)])
+            url = store.base_url + "/your-orders/orders?timeFilter=year-2026&startIndex=0"
+            bare_cycle(url, state, browser)  # warm-up
+            for round_ in range(repeat):
+                # Alternate which goes first: drift in the machine's load lands on both.
+                if round_ % 2:
+                    check = _timed_check(home, env)
+                    bare = bare_cycle(url, state, browser)
+                else:
+                    bare = bare_cycle(url, state, browser)
+                    check = _timed_check(home, env)
+                rounds.append(WarmRound(check[0], check[1], bare[0], bare[1], check[2]))
+                r = rounds[-1]
+                print(
+                    f"warm round {round_ + 1}: check {r.check_s:.2f} s (paused {r.paused_s:.2f} "
+                    f"s, work {r.work_s:.2f} s), bare cycle {r.bare_s:.2f} s: "
+                    f"{r.work_s / r.bare_s:.2f}x; load {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
+            store.stop()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    return rounds
+
+
+def report_warm(rounds: list[WarmRound]) -> None:
+    def spread(values: list[float], unit: str = " s") -> str:
+        return (
+            f"{_median(values):.2f}{unit} ({min(values):.2f}–{max(values):.2f}, "
+            f"spread {max(values) - min(values):.2f})"
+        )
+
+    ratios = [r.work_s / r.bare_s for r in rounds]
+    print()
+    print(
+        f"warm-session {WARM_TOTAL}-order `cancelwatch check` (process start to exit; "
+        f"crawl.delay_seconds = {WARM_DELAY_SECONDS}) against a bare browser cycle, "
+        f"{len(rounds)} rounds, median (min–max):"
+    )
+    print()
+    print("| | median (min–max, spread) |")
+    print("|---|---|")
+    print(f"| warm check, wall | {spread([r.check_s for r in rounds])} |")
+    print(f"| of it, pauses between page loads | {spread([r.paused_s for r in rounds])} |")
+    print(f"| warm check without the pauses | {spread([r.work_s for r in rounds])} |")
+    print(f"| bare cycle, process start to exit | {spread([r.bare_s for r in rounds])} |")
+    print(
+        "| bare cycle, Playwright's start to the browser closed "
+        f"| {spread([r.bare_inner_s for r in rounds])} |"
+    )
+    print(f"| **ratio: check without pauses / bare** | {spread(ratios, 'x')} |")
+    print(f"| ratio with the pauses | {spread([r.check_s / r.bare_s for r in rounds], 'x')} |")
+    ok = "met" if _median(ratios) <= WARM_TARGET_RATIO else "MISSED"
+    print()
+    print(
+        f"warm check / bare cycle: {_median(ratios):.2f}x (target <= {WARM_TARGET_RATIO:g}x: {ok})"
+    )
+
+
 # ---- main -------------------------------------------------------------------------------
 
 
@@ -492,6 +723,14 @@ def main(argv: list[str] | None = None) -> int:
         "--sample-ms", type=float, default=50.0, help="memory sampling interval; 0: none (50)"
     )
     parser.add_argument("--json", type=Path, help="also write every run to this file")
+    parser.add_argument(
+        "--warm-only",
+        action="store_true",
+        help="only the warm-session check against the bare browser cycle",
+    )
+    parser.add_argument(
+        "--warm-repeat", type=int, default=7, help="rounds of warm check and bare cycle (7)"
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -504,6 +743,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {procfs.machine()}")
     print(_software(args.browser))
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    warm = warm_vs_bare(args.marketplace, args.warm_repeat, args.browser)
+    if args.warm_only:
+        report_warm(warm)
+        return 0
     interval = args.sample_ms / 1000
     for _ in range(args.warmup):
         one_check(args.marketplace, args.sizes[0], True, interval, args.browser)
@@ -527,6 +770,7 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
     report(runs, args.sizes, args.repeat)
+    report_warm(warm)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json is not None:
         args.json.write_text(json.dumps([asdict(r) for r in runs], indent=1))
