@@ -3,6 +3,7 @@ status, advise, deadline (answer from the database, without the network)."""
 
 from __future__ import annotations
 
+import math
 import sys
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -23,8 +24,10 @@ from cancelwatch.scheduler.config.settings import Config
 from cancelwatch.scheduler.state.history import learned_for
 from cancelwatch.scheduler.state.store import ChangeRow, State, StoredOrder
 from cancelwatch.scheduler.watch import alerts as al
+from cancelwatch.scheduler.watch import jobs
 from cancelwatch.scheduler.watch.accounts import check_account, language, notifier_for
 from cancelwatch.scheduler.watch.monitor import Outcome, assess_stored
+from cancelwatch.scheduler.watch.planner import Limits, TooSoon, earliest_allowed
 from cancelwatch.scraper.errors import ConfigError, UsageError
 from cancelwatch.scraper.read.markup import load_selectors
 
@@ -42,22 +45,55 @@ def check(app: App, account: str | None, headed: bool) -> None:
     if not accounts:
         cfg.account(None)  # raises, saying what to do
     outcomes: list[Outcome] = []
+    refused: list[TooSoon] = []
     with report.progress_display() as progress, notifier_for(cfg) as notifier:
         state = app.state
         for acc in accounts:
-            outcomes.append(
-                check_account(
-                    acc, cfg, state, notifier, clock=app.clock, headed=headed, progress=progress
+            with jobs.account_lock(acc.name) as mine:
+                try:
+                    _within_limits(state, cfg, acc.name, app.clock(), mine)
+                except TooSoon as exc:
+                    refused.append(exc)
+                    continue
+                outcomes.append(
+                    check_account(
+                        acc, cfg, state, notifier, clock=app.clock, headed=headed, progress=progress
+                    )
                 )
-            )
+    if not outcomes:
+        raise refused[0]  # exit 1: nothing done
+    for refusal in refused:
+        click.echo(f"cancelwatch: {refusal}", err=True)
     now = app.clock()
     summaries = [wr.outcome_json(o, now) for o in outcomes]
     app.emit(summaries if len(summaries) > 1 else summaries[0], wr.print_outcome)
     failed = [o.error for o in outcomes if o.error is not None]
     if len(failed) == len(outcomes):
         raise failed[0]  # exit code by kind: 3 sign-in, 4 unreachable, 1 blind
-    if any(o.needs_user for o in outcomes):
+    if refused or any(o.needs_user for o in outcomes):
         sys.exit(EXIT_ATTENTION)
+
+
+def _within_limits(state: State, cfg: Config, account: str, now: datetime, mine: bool) -> None:
+    """Raise TooSoon when a check of `account` may not start now: another cancelwatch is
+    checking it, or the gap since the last check recorded (by any process) or the daily
+    ceiling holds it back. A one-off check refuses rather than waits: a command that sits
+    for minutes looks hung, and running it again later is the user's choice."""
+    if not mine:
+        raise TooSoon(
+            f"{account}: another cancelwatch (the watcher?) is checking it right now; "
+            "nothing done, its result will be in `cancelwatch status`"
+        )
+    starts = jobs.recorded_starts(state, account)
+    allowed = earliest_allowed(starts, now, Limits.of(cfg))
+    if allowed.at <= now:
+        return
+    wait = math.ceil((allowed.at - now).total_seconds() / 60)
+    raise TooSoon(
+        f"{account}: the last check started at {wr.local_time(max(starts))}; "
+        f"{allowed.because} in {cfg.source or 'config.toml'} allows the next at "
+        f"{wr.local_time(allowed.at)} (in {wait} min); nothing done"
+    )
 
 
 @click.command()
@@ -84,7 +120,13 @@ def status(app: App, account: str | None) -> None:
         for order, a in [assess_stored(stored, cfg, now, lang, _history(state, stored))]
         if a.open
     ]
-    app.emit(wr.status_json(checks, open_orders, state.pending_alerts(account)), wr.print_status)
+    next_checks = [
+        (name, jobs.next_planned(state, cfg, name, now, lang))
+        for name in names
+        if name in cfg.accounts
+    ]
+    summary = wr.status_json(checks, open_orders, state.pending_alerts(account), next_checks, now)
+    app.emit(summary, wr.print_status)
 
 
 @click.command()

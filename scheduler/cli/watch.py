@@ -16,9 +16,10 @@ from cancelwatch.scheduler.watch.monitor import Outcome
 @click.command()
 @pass_app
 def watch(app: App) -> None:
-    """Run in the foreground: check each account on its interval and send alerts as they
-    come due, until stopped (SIGTERM or Ctrl-C). `cancelwatch service install` runs it in
-    the background."""
+    """Run in the foreground: check each account when its deadlines, young orders and
+    interval call for it (within [watch]'s limits) and send alerts as they come due,
+    until stopped (SIGTERM or Ctrl-C). `cancelwatch service install` runs it in the
+    background."""
     cfg = app.config
     if not cfg.accounts:
         cfg.account(None)
@@ -31,10 +32,11 @@ def watch(app: App) -> None:
             outcome = check_account(account, cfg, state, notifier, clock=app.clock, stop=stopping)
             _log_outcome(outcome)
 
-        scheduler = jobs.build(cfg, state, notifier, lang, run_check, clock=app.clock)
+        scheduler, _watcher = jobs.build(cfg, state, notifier, lang, run_check, clock=app.clock)
         click.echo(
             f"cancelwatch: watching {len(cfg.accounts)} account(s), every "
-            f"{cfg.watch.interval_minutes:g} min; alerts from {state.path}",
+            f"{cfg.watch.interval_minutes:g} min and before deadlines, at least "
+            f"{cfg.watch.min_gap_minutes:g} min apart; alerts from {state.path}",
             err=True,
         )
         jobs.run_until_stopped(scheduler, stopping)

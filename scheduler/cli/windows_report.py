@@ -14,6 +14,7 @@ from cancelwatch.scheduler.cli.page_report import make_console
 from cancelwatch.scheduler.policy.assess import Assessment, Window
 from cancelwatch.scheduler.state.store import AlertRow, CheckRow
 from cancelwatch.scheduler.watch.monitor import Outcome
+from cancelwatch.scheduler.watch.planner import Planned
 from cancelwatch.scraper.read.markup import load_selectors
 from cancelwatch.scraper.read.model import Order, to_json
 
@@ -136,12 +137,29 @@ def _left(seconds: int | None) -> str:
     return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min"
 
 
+def local_time(moment: datetime) -> str:
+    """A moment in this computer's time zone, to the second: when a check may run."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
 def status_json(
     checks: list[CheckRow],
     open_orders: list[dict[str, Any]],
     pending: list[AlertRow],
+    next_checks: list[tuple[str, Planned]],
+    now: datetime,
 ) -> dict[str, Any]:
     return {
+        "next_checks": [
+            {
+                "account": account,
+                "at": planned.at.isoformat(),
+                "seconds_from_now": max(0, int((planned.at - now).total_seconds())),
+                "kind": planned.kind,
+                "why": planned.why,
+            }
+            for account, planned in next_checks
+        ],
         "last_checks": [
             {
                 "account": c.account,
@@ -165,6 +183,13 @@ def print_status(summary: dict[str, Any]) -> None:
         result = check["result"] + (f" ({check['error']})" if check["error"] else "")
         account = escape(check["account"])
         _console.print(f"[bold]{account}[/bold]: last check {when}: {escape(result)}")
+    for planned in summary["next_checks"]:
+        account = escape(planned["account"])
+        at = local_time(datetime.fromisoformat(planned["at"]))
+        left = _left(planned["seconds_from_now"])
+        _console.print(
+            f"[bold]{account}[/bold]: next check {at} (in {left}): {escape(planned['why'])}"
+        )
     by_market: dict[str, list[dict[str, Any]]] = {}
     for order in summary["open_orders"]:
         by_market.setdefault(order["marketplace"], []).append(order)
