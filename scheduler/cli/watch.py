@@ -10,6 +10,7 @@ from cancelwatch.scheduler.cli.context import App, pass_app
 from cancelwatch.scheduler.config.settings import Account
 from cancelwatch.scheduler.watch import jobs
 from cancelwatch.scheduler.watch.accounts import check_account, language, notifier_for
+from cancelwatch.scheduler.watch.mailwatch import MailWatch, config_mailboxes
 from cancelwatch.scheduler.watch.monitor import Outcome
 
 
@@ -32,14 +33,20 @@ def watch(app: App) -> None:
             outcome = check_account(account, cfg, state, notifier, clock=app.clock, stop=stopping)
             _log_outcome(outcome)
 
-        scheduler, _watcher = jobs.build(cfg, state, notifier, lang, run_check, clock=app.clock)
+        scheduler, watcher = jobs.build(cfg, state, notifier, lang, run_check, clock=app.clock)
+        # An order or shipment mail asks for a check; the watcher's limits decide when.
+        mail = MailWatch(state, watcher.request_check, config_mailboxes(cfg, state))
         click.echo(
             f"cancelwatch: watching {len(cfg.accounts)} account(s), every "
             f"{cfg.watch.interval_minutes:g} min and before deadlines, at least "
             f"{cfg.watch.min_gap_minutes:g} min apart; alerts from {state.path}",
             err=True,
         )
-        jobs.run_until_stopped(scheduler, stopping)
+        mail.start()
+        try:
+            jobs.run_until_stopped(scheduler, stopping)
+        finally:
+            mail.stop()
     click.echo("cancelwatch: stopped", err=True)
 
 
