@@ -13,10 +13,11 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from cancelwatch.scraper.browse import browser as browser_module
@@ -574,6 +575,37 @@ def test_playwrights_own_chromium_is_used_when_installed(no_system_browser: Path
     Path(managed).chmod(0o755)
 
     assert find_browser() == BrowserChoice(None, "playwright")
+
+
+def test_a_running_playwright_tells_where_its_chromium_is_without_a_driver_of_its_own(
+    no_system_browser: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A check already runs Playwright: starting a second driver to ask costs 0.5-1 s.
+    def no_second_driver(*_: object) -> str | None:
+        raise AssertionError("a second Playwright driver was started")
+
+    monkeypatch.setattr(browser_module, "_ask_driver_once", no_second_driver)
+
+    def found_twice() -> tuple[str, BrowserChoice | Exception, BrowserChoice | Exception]:
+        # Its own driver, started after the environment changed, in a thread of its own
+        # (the session's driver may run in this one).
+        with sync_playwright() as running:
+            managed = Path(running.chromium.executable_path)
+            try:
+                before: BrowserChoice | Exception = find_browser(playwright=running)
+            except BrowserUnavailable as exc:  # not installed there, none on PATH
+                before = exc
+            managed.parent.mkdir(parents=True)
+            managed.write_text("")
+            managed.chmod(0o755)
+            return str(managed), before, find_browser(playwright=running)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        managed, before, after = pool.submit(found_twice).result()
+
+    assert Path(managed).is_relative_to(no_system_browser)
+    assert isinstance(before, BrowserUnavailable)
+    assert after == BrowserChoice(None, "playwright")
 
 
 def test_a_system_browser_on_path_is_found(

@@ -24,6 +24,7 @@ from cancelwatch.scraper.browse.credentials import (
 from cancelwatch.scraper.browse.login import SignIn
 from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.read.markup import load_selectors
+from cancelwatch.scraper.read.model import Order
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +48,12 @@ def open_browser(
     """A browser for the length of one check: the daemon keeps none open between checks.
 
     A person answering a CAPTCHA or WAF puzzle (`headed`) needs to see its images."""
-    choice = find_browser(executable)
-    with (
-        sync_playwright() as playwright,
-        launch(
+    with sync_playwright() as playwright:
+        choice = find_browser(executable, playwright=playwright)
+        with launch(
             playwright, choice, headless=not headed, block_resources=block_resources and not headed
-        ) as browser,
-    ):
-        yield browser
+        ) as browser:
+            yield browser
 
 
 def session_wanted(account: str, *, loaded: bool) -> bool:
@@ -77,6 +76,7 @@ def read_orders(
     known_open_since: date | None = None,
     progress: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
+    previous: Callable[[str], Order | None] | None = None,
 ) -> CrawlResult:
     sel = load_selectors(target.marketplace)
     state = load_session(target.account, target.store) if target.store else None
@@ -101,6 +101,7 @@ def read_orders(
             known_open_since=known_open_since,
             progress=progress,
             stop=stop,
+            previous=previous,
         )
         result = crawl.run()
         if target.store is not None and session_wanted(target.account, loaded=state is not None):
