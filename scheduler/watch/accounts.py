@@ -4,6 +4,7 @@ sign-in, each at the time the given clock tells."""
 from __future__ import annotations
 
 import binascii
+import logging
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
@@ -28,8 +29,11 @@ from cancelwatch.scraper.browse.login import rejected_marker
 from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.errors import ConfigError
 from cancelwatch.scraper.read.markup import load_selectors
+from cancelwatch.scraper.read.model import Order, order_from_json
 
 Clock = Callable[[], datetime]
+
+log = logging.getLogger(__name__)
 
 
 def target_for(account: Account, credentials: Callable[[], Credentials] | None = None) -> Target:
@@ -86,6 +90,7 @@ def check_account(
                 known_open_since=state.known_open_since(account.name, today),
                 progress=progress,
                 stop=stop,
+                previous=previous_sight(state, account.name),
             )
 
     check = WatchedCheck(
@@ -99,6 +104,23 @@ def check_account(
         clock,
     )
     return check.run(read)
+
+
+def previous_sight(state: State, account: str) -> Callable[[str], Order | None]:
+    """An order of `account` as the last check saw it, for the crawl; None when state.db
+    has none or holds one that does not read (the crawl then reads the details page)."""
+
+    def sight(order_id: str) -> Order | None:
+        stored = state.order(order_id, account)
+        if stored is None:
+            return None
+        try:
+            return order_from_json(stored.order)
+        except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
+            log.info("order %s in state.db does not read; reading its details page", order_id)
+            return None
+
+    return sight
 
 
 def sign_in_account(

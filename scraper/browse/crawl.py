@@ -3,7 +3,9 @@
 Newest orders first, one page at a time with a pause between loads. Paging stops once a
 page holds only closed orders older than the oldest open one, so the cost follows the
 open orders, not the length of the history. Details and tracking pages are opened only
-for open orders that need them.
+for open orders that need them: a seller that an earlier check read off an order's details
+page is taken from that sight (`Crawl.previous`) instead of loading the page again, since
+who sells an item of an order does not change.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from cancelwatch.scraper.errors import (
 from cancelwatch.scraper.read.markup import Selectors
 from cancelwatch.scraper.read.model import (
     Cancellability,
+    Item,
     Order,
     OrderStatus,
     PageKind,
@@ -100,6 +103,9 @@ class Crawl:
     """Set when the watcher is asked to stop: the crawl ends at the next page, quickly."""
     progress: Callable[[str], None] | None = None
     """Told about each page as it is read, for a progress display."""
+    previous: Callable[[str], Order | None] | None = None
+    """An order as an earlier check last saw it (by id), or None: where its sellers come
+    from when the list does not print them."""
     _loads: int = 0
     _guard: Guard = field(init=False, repr=False)
     _just_signed_in: bool = False
@@ -310,10 +316,22 @@ class Crawl:
         if not is_open(order):
             return order
         if order.details_url and _needs_details(order):
+            order = self._with_known_sellers(order)
+        if order.details_url and _needs_details(order):
             order = self._with_details(order)
         if order.status in _MOVING:
             self._read_tracking(order)
         return order
+
+    def _with_known_sellers(self, order: Order) -> Order:
+        """The order with the sellers an earlier sight of it read, when that sight knew the
+        seller of every item the list shows now and did not find a pre-order (whose dates
+        can move, so its details page is read again)."""
+        before = self.previous(order.id) if self.previous is not None else None
+        if before is None or before.preorder is not None:
+            return order
+        items = _with_sellers(order.items, before.items)
+        return order if items is None else replace(order, items=items)
 
     def _with_details(self, order: Order) -> Order:
         page = self._load_other(order.details_url or "")
@@ -375,6 +393,24 @@ def _needs_details(order: Order) -> bool:
         return True
     unknown_seller = not any(item.seller for item in order.items)
     return order.cancellable is Cancellability.YES and not order.digital and unknown_seller
+
+
+def _with_sellers(items: tuple[Item, ...], known: tuple[Item, ...]) -> tuple[Item, ...] | None:
+    """`items` with each one's seller from the same item (by ASIN, else title) in `known`;
+    None unless every item is found there with a seller."""
+    sellers = {key: k.seller for k in known if k.seller and (key := _item_key(k)) is not None}
+    keys = [_item_key(item) for item in items]
+    if not items or any(key is None or key not in sellers for key in keys):
+        return None
+    return tuple(
+        replace(item, seller=item.seller or sellers[key])
+        for item, key in zip(items, keys, strict=True)
+        if key is not None
+    )
+
+
+def _item_key(item: Item) -> str | None:
+    return item.asin or item.title
 
 
 def _all_closed_before(
