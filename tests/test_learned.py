@@ -10,6 +10,7 @@ Asia/Tokyo is UTC+9, so T0 (00:00 UTC) is 09:00 on 2026-03-02 there.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -490,3 +491,24 @@ def test_first_seen_a_day_late_counts_from_the_order_day() -> None:
     # control: the estimate is dropped.
     late = assess_new(order).cancel
     assert (late.closes_at, late.known) == (None, Known.UNKNOWN)
+
+
+def test_a_damaged_history_row_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    db = tmp_path / "home" / "state.db"
+    with State.open(db) as state:
+        fourteen_orders(state)
+    with sqlite3.connect(db) as conn:  # a status change's new value as bytes, not text
+        row = conn.execute("SELECT min(id) FROM changes WHERE field = 'status'").fetchone()[0]
+        conn.execute("UPDATE changes SET new = x'ff' WHERE id = ?", (row,))
+    conn.close()
+    with CliRunner().isolation() as streams:
+        code = cli_run(cli, ["advise", "250-0000000-0000000"], app=App(clock=lambda: T0))
+        err = streams[1].getvalue().decode()
+    assert code == 2
+    assert err.count("\n") == 1, err
+    assert f"table changes, row id {row}, column new" in err
+    assert "Traceback" not in err
