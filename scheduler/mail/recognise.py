@@ -21,8 +21,6 @@ from email.utils import getaddresses, parsedate_to_datetime
 from typing import Literal
 from urllib.parse import unquote
 
-from bs4 import BeautifulSoup
-
 from cancelwatch.scheduler.mail.rules import Kind, MailRules
 
 MAX_MAIL_BYTES = 2_000_000
@@ -252,6 +250,10 @@ def _bodies(message: Message) -> Iterator[str]:
 def _html_text(html: str) -> str:
     """The visible text, and the links: a shipment mail may name its order only in a
     tracking link's orderId, inside a click-tracking redirect's percent-encoded U=."""
+    # Here, not at the top: every command imports this module (`check` through the
+    # watcher's mail trigger), and bs4 costs about 0.1 s of each start.
+    from bs4 import BeautifulSoup  # noqa: PLC0415
+
     soup = BeautifulSoup(html, "html.parser")
     links = [unquote(unquote(str(a.get("href", "")))) for a in soup.find_all("a", limit=500)]
     return "\n".join([soup.get_text(" "), *links])
