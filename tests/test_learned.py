@@ -39,7 +39,7 @@ from cancelwatch.scheduler.policy.learned import (
     for_account,
 )
 from cancelwatch.scheduler.state.history import samples
-from cancelwatch.scheduler.state.store import State
+from cancelwatch.scheduler.state.store import State, StateError
 from cancelwatch.scraper.read.model import (
     Cancellability,
     Item,
@@ -512,3 +512,9 @@ def test_a_damaged_history_row_is_one_clear_error(
     assert err.count("\n") == 1, err
     assert f"table changes, row id {row}, column new" in err
     assert "Traceback" not in err
+
+
+def test_a_history_that_cannot_be_opened_is_a_state_error(state: State, tmp_path: Path) -> None:
+    state.path = tmp_path / "moved away.db"
+    with pytest.raises(StateError, match=r"moved away\.db: cannot read the order history \("):
+        samples(state, ME)

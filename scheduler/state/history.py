@@ -77,7 +77,10 @@ def samples(state: State, account: str | None = None) -> list[Sample]:
             conn.row_factory = sqlite3.Row
             return samples_from(conn, account)
     except sqlite3.Error as exc:
-        raise StateError(f"{state.path}: cannot read the order history ({exc}); {AFRESH}") from None
+        raise StateError(
+            f"{state.path}: cannot read the order history ({exc}); try again, and if that"
+            f" fails too, {AFRESH}"
+        ) from None
 
 
 def samples_from(conn: sqlite3.Connection, account: str | None = None) -> list[Sample]:
