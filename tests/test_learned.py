@@ -9,6 +9,7 @@ Asia/Tokyo is UTC+9, so T0 (00:00 UTC) is 09:00 on 2026-03-02 there.
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -23,6 +24,8 @@ from click.testing import CliRunner
 from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.cli.main import cli
 from cancelwatch.scheduler.cli.main import run as cli_run
+from cancelwatch.scheduler.config.settings import Config
+from cancelwatch.scheduler.notify.channels import Notifier
 from cancelwatch.scheduler.policy.assess import (
     Assessment,
     Known,
@@ -40,6 +43,9 @@ from cancelwatch.scheduler.policy.learned import (
 )
 from cancelwatch.scheduler.state.history import samples
 from cancelwatch.scheduler.state.store import State, StateError
+from cancelwatch.scheduler.watch import alerts as al
+from cancelwatch.scheduler.watch.monitor import WatchedCheck
+from cancelwatch.scraper.browse.crawl import CrawlResult
 from cancelwatch.scraper.read.model import (
     Cancellability,
     Item,
@@ -518,3 +524,20 @@ def test_a_history_that_cannot_be_opened_is_a_state_error(state: State, tmp_path
     state.path = tmp_path / "moved away.db"
     with pytest.raises(StateError, match=r"moved away\.db: cannot read the order history \("):
         samples(state, ME)
+
+
+def test_a_watched_check_plans_the_alerts_from_history(state: State) -> None:
+    fourteen_orders(state)
+    seen = T0 + minutes(14 * 360)  # 21:00 in Tokyo on 03-05
+    new = make_order(NEW_ID, placed_on=date(2026, 3, 5))
+    with Notifier(desktop=False, console=io.StringIO(), lang="en") as notifier:
+        check = WatchedCheck(
+            ME, JP, "https://www.amazon.co.jp", Config(), state, notifier, "en", lambda: seen
+        )
+        outcome = check.run(lambda: CrawlResult(orders=[new]))
+    window = outcome.assessments[NEW_ID].cancel
+    assert (window.known, window.closes_at) == (Known.HISTORY, seen + minutes(30))
+    # 30 minutes ahead: every lead has passed but the nearest, 30 minutes, due now.
+    closing = [(a.lead, a.due_at) for a in state.pending_alerts(ME) if a.kind == al.CANCEL_CLOSING]
+    sent = [(a.lead, a.due_at) for a in outcome.dispatched.sent if a.kind == al.CANCEL_CLOSING]
+    assert closing + sent == [("PT30M", seen)]

@@ -15,6 +15,7 @@ from cancelwatch.scheduler.notify.channels import Notifier
 from cancelwatch.scheduler.policy.assess import Assessment, account_risk_note, assess
 from cancelwatch.scheduler.policy.learned import Estimate, SellerKind
 from cancelwatch.scheduler.policy.words import Lang
+from cancelwatch.scheduler.state.history import learned_for
 from cancelwatch.scheduler.state.store import (
     ChangeField,
     ChangeRow,
@@ -104,6 +105,7 @@ class WatchedCheck:
     def _record(self, result: CrawlResult, started: datetime) -> dict[str, Assessment]:
         now = self.clock()
         market = load_selectors(self.marketplace).marketplace
+        learned = learned_for(self.state, self.account, self.marketplace)
         new_alerts: list[NewAlert] = []
         retire: list[Retire] = []
         assessments = {}
@@ -120,6 +122,7 @@ class WatchedCheck:
                 first_seen=self._first_seen(before, order, now),
                 manual_deadline=self.state.manual_deadline(order.id, self.account),
                 lang=self.lang,
+                learned=learned,
             )
             assessments[order.id] = assessment
             user_cancelled = self._note_cancellation(before, order, now)
