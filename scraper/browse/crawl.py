@@ -99,6 +99,8 @@ class Crawl:
     known_open_since: date | None = None
     """The oldest open order a previous check saw: read at least back to it."""
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    """Seconds, for the pauses: a pause counts from the moment the last page was read."""
     stop: threading.Event | None = None
     """Set when the watcher is asked to stop: the crawl ends at the next page, quickly."""
     progress: Callable[[str], None] | None = None
@@ -107,6 +109,7 @@ class Crawl:
     """An order as an earlier check last saw it (by id), or None: where its sellers come
     from when the list does not print them."""
     _loads: int = 0
+    _read_at: float | None = None
     _guard: Guard = field(init=False, repr=False)
     _just_signed_in: bool = False
     _sign_ins: int = 0
@@ -193,7 +196,7 @@ class Crawl:
     def _read_here(self, url: str, attempt: int) -> ParsedPage | None:
         self._wait_for_cards()
         try:
-            page = parse_page(self.page.content(), self.sel.marketplace.name)
+            page = parse_page(self._content(), self.sel.marketplace.name)
             _check_complete(page, self._year_seen)
         except PageSelectorFailure as failure:
             if attempt < self.options.retries:
@@ -269,6 +272,8 @@ class Crawl:
         except PlaywrightError as exc:
             log.info("%s: %s", _short(url), str(exc).splitlines()[0])
             return None
+        finally:
+            self._read_at = self.clock()
         self._loads += 1
         return response.status if response is not None else 200
 
@@ -285,10 +290,20 @@ class Crawl:
         self.result.warnings.append(f"did not follow a link to {_short(url)} ({what})")
         return False
 
+    def _content(self) -> str:
+        html = self.page.content()
+        self._read_at = self.clock()
+        return html
+
     def _pause(self, attempt: int) -> None:
+        """Before a load, none before the first: the delay (doubled per retry) since the
+        last page was read, so that parsing it takes nothing off the gap between two
+        loads and adds nothing to it either."""
         if self._loads == 0 and attempt == 0:
             return
         delay = min(self.options.delay_seconds * (2**attempt if attempt else 1), _BACKOFF_CAP)
+        if self._read_at is not None:
+            delay -= self.clock() - self._read_at
         if delay <= 0:
             return
         if self.stop is not None:
@@ -364,7 +379,7 @@ class Crawl:
             self.result.warnings.append(f"could not open {_short(url)} ({status or 'no answer'})")
             return None
         try:
-            return parse_page(self.page.content(), self.sel.marketplace.name)
+            return parse_page(self._content(), self.sel.marketplace.name)
         except PageSelectorFailure as failure:
             self.result.warnings.append(f"{_short(url)}: {failure}")
             return failure.page
