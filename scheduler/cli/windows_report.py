@@ -183,7 +183,7 @@ def print_status(summary: dict[str, Any]) -> None:
         result = check["result"] + (f" ({check['error']})" if check["error"] else "")
         account = escape(check["account"])
         _console.print(f"[bold]{account}[/bold]: last check {when}: {escape(result)}")
-    for planned in summary["next_checks"]:
+    for planned in summary.get("next_checks", ()):
         account = escape(planned["account"])
         at = local_time(datetime.fromisoformat(planned["at"]))
         left = _left(planned["seconds_from_now"])
