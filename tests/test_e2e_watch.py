@@ -221,6 +221,43 @@ def test_sigterm_stops_an_idle_watcher_cleanly(tmp_path):
     assert "Traceback" not in err, err
 
 
+def test_watch_restarted_in_a_loop_does_not_check_on_each_start(tmp_path):
+    """A check recorded a minute ago (by any process): each new watcher plans the next one
+    for the interval after it, and checks nothing at start."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text(
+        '[accounts.idle]\nmarketplace = "amazon.co.jp"\nbase_url = "http://127.0.0.1:9"\n'
+        "[watch]\ninterval_minutes = 60\njitter_seconds = 0\ndispatch_seconds = 1\n",
+        encoding="utf-8",
+    )
+    started = ChildClock().now() - timedelta(minutes=1)
+    db = home / "state.db"
+    with State.open(db) as state:
+        state.record_check(
+            "idle", "amazon.co.jp", [], {}, now=started, alerts=[], started_at=started
+        )
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
+           "CANCELWATCH_HOME": str(home), "CANCELWATCH_SECRETS": "file",
+           "CANCELWATCH_PASSPHRASE": "x"}  # fmt: skip
+    command = [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "-v", "watch"]
+    for run in range(3):
+        log_path = tmp_path / f"watch{run}.log"
+        with log_path.open("w") as log:
+            watcher = subprocess.Popen(command, env=env, stderr=log)
+            try:
+                _wait_for(lambda p=log_path: "next check of idle" in p.read_text(), 30,
+                          "the watcher to plan its check")  # fmt: skip
+            finally:
+                watcher.send_signal(signal.SIGTERM)
+                watcher.wait(30)
+        err = log_path.read_text()
+        assert watcher.returncode == 0, err[-2000:]
+        assert f"next check of idle at {started + timedelta(hours=1):%H:%M:%S}: interval" in err
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM checks").fetchone() == (1,)
+
+
 # ---- killed in the middle of a slow delivery ------------------------------------------
 
 SHIPPED = [
