@@ -26,11 +26,11 @@ NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # noon in Tokyo
 """When every command here runs, and where the demo stores' orders stand: whatever today is."""
 
 
-def cancelwatch(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+def cancelwatch(*args: str, stdin: str | None = None, at: datetime = NOW) -> tuple[int, str, str]:
     """Run the command in a thread of its own, as a fresh process would: Playwright's sync
     API allows one instance per thread, and the session's shared browser holds this one."""
     with CliRunner().isolation(input=stdin) as streams, ThreadPoolExecutor(1) as pool:
-        code = pool.submit(run, cli, list(args), app=App(clock=lambda: NOW)).result()
+        code = pool.submit(run, cli, list(args), app=App(clock=lambda: at)).result()
         out, err = streams[0].getvalue(), streams[1].getvalue()
     return code, out.decode(), err.decode()
 
@@ -39,7 +39,10 @@ def cancelwatch(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path))
     # The shortest pause between pages a user may set: the demo store needs no courtesy.
-    (tmp_path / "config.toml").write_text("[crawl]\ndelay_seconds = 1\n", encoding="utf-8")
+    # And the shortest gap between two checks, so a test can check twice in 2 minutes.
+    (tmp_path / "config.toml").write_text(
+        "[crawl]\ndelay_seconds = 1\n[watch]\nmin_gap_minutes = 2\n", encoding="utf-8"
+    )
     monkeypatch.delenv("CANCELWATCH_SECRETS", raising=False)
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
@@ -105,7 +108,12 @@ def test_login_then_check_reuses_the_session(home, demo_store):
     summary = json.loads(out)
     assert summary["signed_in"] is False
     assert summary["open_orders"] and summary["alerts_sent"]
+    # At once again: inside the gap between two checks, nothing is done (exit 1).
     code, out, err = cancelwatch("check", "--account", "shop", "--json")
+    assert code == 1
+    assert "min_gap_minutes = 2" in err and "nothing done" in err
+    later = NOW + timedelta(minutes=2)
+    code, out, err = cancelwatch("check", "--account", "shop", "--json", at=later)
     assert code == 0, err  # the same alerts are never sent twice
     assert json.loads(out)["alerts_sent"] == []
     code, out, _ = cancelwatch("status", "--json")
