@@ -393,6 +393,35 @@ def test_advise_says_how_sure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     )
 
 
+def test_status_and_the_watchers_plan_use_the_estimate_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "config.toml").write_text(
+        f'[accounts.{ME}]\nmarketplace = "{JP}"\n[alerts]\ncancel_leads = ["10m"]\n',
+        encoding="utf-8",
+    )
+    with State.open(tmp_path / "home" / "state.db") as state:
+        fourteen_orders(state)
+        seen = T0 + minutes(14 * 360)
+        state.record_check(
+            ME, JP, [make_order(NEW_ID, placed_on=date(2026, 3, 5))], {}, now=seen, alerts=[]
+        )
+    with CliRunner().isolation() as streams:
+        code = cli_run(cli, ["status", "--json"], app=App(clock=lambda: seen + minutes(10)))
+        out = streams[0].getvalue().decode()
+    assert code == 0, out
+    status = json.loads(out)
+    window = next(o["window"] for o in status["open_orders"] if o["id"] == NEW_ID)
+    assert (window["known"], window["closes_at"]) == ("history", (seen + minutes(30)).isoformat())
+    # The watcher plans a check 2 minutes before the 10-minute lead of that close, which
+    # only the estimate gives (a young order's window that is unknown would say "young").
+    (plan,) = [p for p in status["next_checks"] if p["account"] == ME]
+    assert (plan["kind"], plan["at"]) == ("lead", (seen + minutes(18)).isoformat())
+    assert NEW_ID in plan["why"]
+
+
 def test_too_few_in_the_state_change_nothing(state: State) -> None:
     stories = [
         Story(f"250-{i:07d}-0000000", [(i * 60, OPEN), (i * 60 + 45, PREPARING)]) for i in range(7)

@@ -21,12 +21,11 @@ from cancelwatch.scheduler.cli.context import (
     pass_app,
 )
 from cancelwatch.scheduler.config.settings import Config
-from cancelwatch.scheduler.state.history import learned_for
-from cancelwatch.scheduler.state.store import ChangeRow, State, StoredOrder
+from cancelwatch.scheduler.state.store import State, StoredOrder
 from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch import jobs
 from cancelwatch.scheduler.watch.accounts import check_account, language, notifier_for
-from cancelwatch.scheduler.watch.monitor import Outcome, assess_stored
+from cancelwatch.scheduler.watch.monitor import FromState, Outcome
 from cancelwatch.scheduler.watch.planner import Limits, TooSoon, earliest_allowed
 from cancelwatch.scraper.errors import ConfigError, UsageError
 from cancelwatch.scraper.read.markup import load_selectors
@@ -110,6 +109,7 @@ def status(app: App, account: str | None) -> None:
         [account] if account else sorted({o.account for o in state.orders()} | set(cfg.accounts))
     )
     checks = [c for name in names if (c := state.last_check(name)) is not None]
+    assess = FromState(state, cfg, now, lang)
     open_orders = [
         {
             **wr.order_json(order, a, now),
@@ -117,7 +117,7 @@ def status(app: App, account: str | None) -> None:
             "marketplace": stored.marketplace,
         }
         for stored in state.orders(account)
-        for order, a in [assess_stored(stored, cfg, now, lang, _history(state, stored))]
+        for order, a in [assess(stored)]
         if a.open
     ]
     next_checks = [
@@ -138,10 +138,7 @@ def advise(app: App, order_id: str) -> None:
     cfg = app.config
     now = app.clock()
     stored = _stored(app.state, order_id)
-    learned = learned_for(app.state, stored.account, stored.marketplace)
-    order, assessment = assess_stored(
-        stored, cfg, now, language(cfg), _history(app.state, stored), learned=learned
-    )
+    order, assessment = FromState(app.state, cfg, now, language(cfg))(stored)
     payload = {**wr.order_json(order, assessment, now), "marketplace": stored.marketplace}
     app.emit(payload, wr.print_advice)
 
@@ -171,16 +168,10 @@ def deadline(app: App, order_id: str, when: str | None, clear: bool) -> None:
     click.echo(f"{order_id}: cancel deadline set to {moment.astimezone(zone):%Y-%m-%d %H:%M %Z}")
 
 
-def _history(state: State, stored: StoredOrder) -> list[ChangeRow]:
-    """The order's change rows: an approved Business order's seller window counts from
-    its approval, which only they tell."""
-    return state.changes(stored.order_id, stored.account)
-
-
 def _replan(state: State, cfg: Config, stored: StoredOrder, now: datetime) -> None:
     """Plan the new deadline's reminders now, not at the next check."""
     lang = language(cfg)
-    order, assessment = assess_stored(stored, cfg, now, lang, _history(state, stored))
+    order, assessment = FromState(state, cfg, now, lang)(stored)
     market = load_selectors(stored.marketplace).marketplace
     ctx = al.OrderContext(stored.account, order, None, (), None, market.timezone)
     planned, _ = al.plan(ctx, assessment, now, cfg.alerts, lang)

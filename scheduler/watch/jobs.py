@@ -36,7 +36,7 @@ from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch import planner as pl
 from cancelwatch.scheduler.watch.dispatch import dispatch
-from cancelwatch.scheduler.watch.monitor import assess_stored
+from cancelwatch.scheduler.watch.monitor import FromState
 from cancelwatch.scraper.errors import CancelwatchError
 from cancelwatch.scraper.paths import data_dir
 
@@ -63,11 +63,11 @@ def recorded_starts(state: State, account: str) -> list[datetime]:
 def watched(state: State, cfg: Config, account: str, now: datetime, lang: Lang) -> list[pl.Watched]:
     """The account's open windows, as the database last saw them, assessed at `now`."""
     found = []
+    assess = FromState(state, cfg, now, lang)
     for stored in state.orders(account):
         if stored.vanished_at is not None:
             continue
-        history = state.changes(stored.order_id, stored.account)
-        _, assessment = assess_stored(stored, cfg, now, lang, history)
+        _, assessment = assess(stored)
         if not assessment.open:
             continue
         cancel = assessment.cancel

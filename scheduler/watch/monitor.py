@@ -288,3 +288,25 @@ def assess_stored(
         learned=learned,
     )
     return order, assessment
+
+
+@dataclass
+class FromState:
+    """Assesses stored orders with what the database knows of them: their change rows
+    (the date of an approval) and their account's learned preparation time, read once
+    per account and site. What `status`, `advise` and the watcher's plan all use."""
+
+    state: State
+    cfg: Config
+    now: datetime
+    lang: Lang
+    _learned: dict[tuple[str, str], Mapping[SellerKind, Estimate]] = field(default_factory=dict)
+
+    def __call__(self, stored: StoredOrder) -> tuple[Order, Assessment]:
+        key = (stored.account, stored.marketplace)
+        if key not in self._learned:
+            self._learned[key] = learned_for(self.state, *key)
+        history = self.state.changes(stored.order_id, stored.account)
+        return assess_stored(
+            stored, self.cfg, self.now, self.lang, history, learned=self._learned[key]
+        )
