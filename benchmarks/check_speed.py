@@ -32,9 +32,16 @@ average, the share of the wall time in which some task of the machine waited for
 split into launch, setup (context and page until the first request reaches the store),
 sign-in, orders (list, details and tracking pages) and close, by the store's request log.
 
+First, in the same run: a warm-session 30-order `cancelwatch check` (its own process,
+process start included, the session saved by an untimed first check) against a bare
+browser cycle (start Playwright, launch, load one list page, close; also a process of its
+own), round by round, as a ratio. The gaps the crawl must keep between page loads
+(crawl.delay_seconds, at least 1 s in config.toml) are subtracted: safety, not work.
+
 Run from the repository root with the project's venv:
 
     .venv/bin/python benchmarks/check_speed.py [--sizes 30,300,3000] [--repeat 3]
+    .venv/bin/python benchmarks/check_speed.py --warm-only [--warm-repeat 7]
 """
 
 from __future__ import annotations
