@@ -235,6 +235,22 @@ def test_the_database_never_holds_the_mail(imap: Dovecot, tmp_path: Path) -> Non
             assert words.encode(encoding) not in stored, words
 
 
+def test_a_trial_run_keeps_nothing_so_the_watcher_still_acts(imap: Dovecot, state: State) -> None:
+    trial, watcher = Requests(), Requests()
+    tried, box = imap_box(imap, state), imap_box(imap, state)
+    with (
+        watching(state, tried, trial, debounce_s=0.0, keep=False),
+        watching(state, box, watcher, debounce_s=0.0),
+    ):
+        listening(tried)
+        listening(box)
+        append(imap, order_mail("113-9100000-0000001"))
+        assert "113-9100000-0000001" in trial.next()[2]
+        # Had the trial recorded the mail, the watcher would have heard it "before".
+        assert "113-9100000-0000001" in watcher.next()[2]
+    assert [m.order_id for m in state.mails()] == ["113-9100000-0000001"]
+
+
 def test_a_refused_login_stops_that_mailbox_with_one_clear_error(
     imap: Dovecot, state: State
 ) -> None:

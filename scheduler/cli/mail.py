@@ -55,13 +55,15 @@ def mail(
     set_password: bool,
 ) -> None:
     """Listen for Amazon's order mails in the foreground and print each one heard, and the
-    check it would start, until stopped (Ctrl-C). `cancelwatch watch` listens too."""
+    check it would start, until stopped (Ctrl-C). A trial: it records nothing and starts
+    no check; `cancelwatch watch` listens and checks."""
     cfg = app.config
     if set_password:
         _store_password(cfg.account(account))
         return
-    boxes = _mailboxes(app, cfg, account, maildir, authserv_id)
-    watch = MailWatch(app.state, _print_request, boxes, on_heard=_print_heard)
+    boxes = _mailboxes(cfg, account, maildir, authserv_id)
+    # A trial: it keeps nothing, so `watch` running meanwhile still acts on every mail.
+    watch = MailWatch(app.state, _print_request, boxes, on_heard=_print_heard, keep=False)
     click.echo(f"cancelwatch: listening to {len(boxes)} mailbox(es); Ctrl-C stops", err=True)
     _run(watch)
     if watch.failures and len(watch.failures) == len(boxes):
@@ -70,10 +72,10 @@ def mail(
 
 
 def _mailboxes(
-    app: App, cfg: Config, account: str | None, maildir: Path | None, authserv_id: str | None
+    cfg: Config, account: str | None, maildir: Path | None, authserv_id: str | None
 ) -> list[Mailbox]:
     accounts = [cfg.account(account)] if account else list(cfg.accounts.values())
-    boxes = imap_mailboxes(accounts, app.state)
+    boxes = imap_mailboxes(accounts, None)
     if maildir is not None:
         if not authserv_id:
             raise ConfigError(

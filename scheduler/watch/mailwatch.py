@@ -96,16 +96,17 @@ def credential(account: str, mail: MailSettings) -> Credential:
 
 
 def imap_mailboxes(
-    accounts: Sequence[Account], state: State, rules: MailRules | None = None
+    accounts: Sequence[Account], state: State | None, rules: MailRules | None = None
 ) -> list[Mailbox]:
-    """One IMAP mailbox per account with [accounts.NAME.mail], from its checkpoint."""
+    """One IMAP mailbox per account with [accounts.NAME.mail], from its checkpoint in
+    `state` (None: from the newest mail on, as a trial run hears them)."""
     boxes = []
     for account in accounts:
         mail = account.mail
         if mail is None:
             continue
         key = mailbox_key(mail.server, mail.port, mail.username, mail.folder)
-        known = state.mail_checkpoint(account.name, key)
+        known = state.mail_checkpoint(account.name, key) if state is not None else None
         source = ImapSource(
             account.name,
             mail,
@@ -133,8 +134,12 @@ class MailWatch:
         on_heard: Callable[[Heard], None] | None = None,
         debounce_s: float = DEBOUNCE_S,
         monotonic: Callable[[], float] = time.monotonic,
+        keep: bool = True,
     ) -> None:
         self.state = state
+        self.keep = keep
+        """False: a trial run (`cancelwatch mail`) that records no mail and saves no
+        checkpoint, so a watcher running meanwhile still acts on every mail."""
         self.mailboxes = list(mailboxes)
         self.failures: dict[str, CancelwatchError] = {}
         """The mailboxes that stopped on an error only the user can fix, by account."""
@@ -180,7 +185,7 @@ class MailWatch:
     def _heard(self, box: Mailbox, event: MailEvent) -> None:
         # Recorded before the checkpoint moves on: a crash between the two hears the
         # mail again, and the record says it was acted on.
-        new = self.state.record_mail(
+        new = not self.keep or self.state.record_mail(
             box.account,
             message_hash=event.message_hash,
             kind=event.kind,
@@ -214,7 +219,7 @@ class MailWatch:
 
     def _save(self, box: Mailbox) -> None:
         checkpoint = getattr(box.source, "checkpoint", None)
-        if box.key is None or not isinstance(checkpoint, Checkpoint):
+        if not self.keep or box.key is None or not isinstance(checkpoint, Checkpoint):
             return
         self.state.save_mail_checkpoint(
             box.account, box.key, checkpoint.uidvalidity, checkpoint.last_uid
