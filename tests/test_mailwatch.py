@@ -29,15 +29,15 @@ from cancelwatch.scheduler.notify.channels import Notifier
 from cancelwatch.scheduler.state.mails import mailbox_key
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch.mailwatch import (
-    MAIL_PASSWORD_KEY,
     Heard,
     Mailbox,
     MailWatch,
     imap_mailboxes,
     keyring_credential,
 )
-from cancelwatch.scheduler.watch.monitor import WatchedCheck
+from cancelwatch.scheduler.watch.monitor import FromState, WatchedCheck
 from cancelwatch.scraper.browse.crawl import CrawlResult
+from cancelwatch.scraper.browse.credentials import MAIL_PASSWORD_KEY
 from cancelwatch.scraper.read.model import Cancellability, Item, Order, OrderStatus
 from tests.dovecot import Dovecot, dovecot
 from tests.mail_samples import SERVER, com_order, jp_order
@@ -375,6 +375,18 @@ def test_a_seller_order_counts_its_window_from_the_order_mail(
     # Seen again later, it still counts from the mail, not from either check.
     later, _ = seller_window(state, SELLER_ORDER, now + timedelta(minutes=1), monkeypatch, tmp_path)
     assert later == MAILED + timedelta(minutes=5)
+
+
+def test_status_and_advise_count_it_from_the_order_mail_too(
+    state: State, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    mailed(state, "ordered", MAILED)
+    now = MAILED + timedelta(minutes=2)
+    seller_window(state, SELLER_ORDER, now, monkeypatch, tmp_path)
+    stored = state.order(SELLER_ORDER.id, "main")
+    assert stored is not None
+    _, assessment = FromState(state, Config(), now + timedelta(minutes=1), "en")(stored)
+    assert assessment.cancel.closes_at == MAILED + timedelta(minutes=5)
 
 
 @pytest.mark.parametrize(

@@ -160,15 +160,9 @@ class WatchedCheck:
         if before is not None and order.approval is Approval.APPROVED:
             return first_seen_approved(before, self.state.changes(order.id, self.account), now)
         seen = now if before is None else before.first_seen
-        # The order mail's Date is when it was placed, which the page gives only as a day:
-        # trusted when it falls on that day (issue 10). A Business order's seller window
-        # counts from its approval instead.
         mailed = self.state.mail_ordered_at(self.account, order.id)
-        if mailed is None or order.approval is not None or mailed >= seen:
-            return seen
-        zone = ZoneInfo(load_selectors(self.marketplace).marketplace.timezone)
-        on_the_day = order.placed_on is None or mailed.astimezone(zone).date() == order.placed_on
-        return mailed if on_the_day else seen
+        zone = load_selectors(self.marketplace).marketplace.timezone
+        return placed_by_mail(mailed, order, seen, zone)
 
     def _note_cancellation(self, before: StoredOrder | None, order: Order, now: datetime) -> bool:
         """An order that offered "Cancel items" and is now cancelled was most likely
@@ -214,6 +208,19 @@ class WatchedCheck:
             alerts=alerts,
         )
         log.warning("check of %s failed: %s", self.account, exc)
+
+
+def placed_by_mail(mailed: datetime | None, order: Order, seen: datetime, zone: str) -> datetime:
+    """When the order was placed as far as its windows go: the order mail's Date where it
+    is earlier than the first sight and falls on the day the page gives (the page gives
+    only a day, issue 10); else the first sight. A Business order's seller window counts
+    from its approval instead, so its mail says nothing of it."""
+    if mailed is None or order.approval is not None or mailed >= seen:
+        return seen
+    on_the_day = (
+        order.placed_on is None or mailed.astimezone(ZoneInfo(zone)).date() == order.placed_on
+    )
+    return mailed if on_the_day else seen
 
 
 def first_seen_approved(
@@ -264,17 +271,19 @@ def assess_stored(
     history: Sequence[ChangeRow] = (),
     *,
     learned: Mapping[SellerKind, Estimate] | None = None,
+    mailed: datetime | None = None,
 ) -> tuple[Order, Assessment]:
     """An order as the database last saw it, assessed at `now`: `status` and `advise`
     answer without touching the network. `history` is the order's change rows
     (`State.changes`), which date an Amazon Business order's approval; `learned` is when
     preparation usually starts on the account (`state.history.learned_for`)."""
     order = order_from_json(stored.order)
-    first_seen = stored.first_seen
+    market = load_selectors(stored.marketplace).marketplace
     if order.approval is Approval.APPROVED:
         first_seen = first_seen_approved(stored, history, now)
+    else:
+        first_seen = placed_by_mail(mailed, order, stored.first_seen, market.timezone)
     tracking = [tracking_from_json(t) for t in stored.tracking]
-    market = load_selectors(stored.marketplace).marketplace
     assessment = assess(
         order,
         marketplace=stored.marketplace,
@@ -308,5 +317,11 @@ class FromState:
             self._learned[key] = learned_for(self.state, *key)
         history = self.state.changes(stored.order_id, stored.account)
         return assess_stored(
-            stored, self.cfg, self.now, self.lang, history, learned=self._learned[key]
+            stored,
+            self.cfg,
+            self.now,
+            self.lang,
+            history,
+            learned=self._learned[key],
+            mailed=self.state.mail_ordered_at(stored.account, stored.order_id),
         )
