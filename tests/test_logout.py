@@ -28,7 +28,7 @@ from cancelwatch.scraper.browse.login import rejected_marker
 from cancelwatch.scraper.errors import ConfigError
 
 # Written here rather than taken from the code: the entries `login` and a check leave.
-KEYS = ("email", "password", "totp", "session-key")
+KEYS = ("email", "password", "totp", "session-key", "mail-password")
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 CONFIG = """\
 # cancelwatch, set up by hand
@@ -151,6 +151,7 @@ def test_forget_leaves_no_secret_of_the_account_in_the_secret_service(secret_ser
     spare_before = keyring_entries("spare")
     session_key = keyring.get_password("cancelwatch:main", "session-key")
     assert session_key is not None
+    keyring.set_password("cancelwatch:main", "mail-password", "abcd efgh ijkl mnop")
 
     code, out, err = cancelwatch("logout", "--account", "main", "--forget")
 
@@ -180,6 +181,7 @@ def test_forget_leaves_no_secret_of_the_account_in_the_secret_service(secret_ser
         "removed the TOTP secret of 'main' from the keyring",
         "removed the session key of 'main' from the keyring",
         "removed the email address of 'main' from the keyring",
+        "removed the mail app password of 'main' from the keyring",
         "removed the note that Amazon rejected the password of 'main'",
         f"kept its order history in {home / 'state.db'}",
     ):

@@ -34,6 +34,7 @@ _SECRET_NAMES = {
     "totp": "TOTP secret",
     "session-key": "session key",
     "email": "email address",
+    "mail-password": "mail app password",
 }
 _AMAZON_SIDE = (
     "cancelwatch did not visit Amazon (its read-only browser opens no sign-out page), so "

@@ -17,13 +17,12 @@ from cancelwatch.scheduler.config.settings import Account, Config
 from cancelwatch.scheduler.mail.maildir import MaildirSource
 from cancelwatch.scheduler.mail.rules import load_rules
 from cancelwatch.scheduler.watch.mailwatch import (
-    MAIL_PASSWORD_KEY,
     Heard,
     Mailbox,
     MailWatch,
     imap_mailboxes,
 )
-from cancelwatch.scraper.browse.credentials import secret_store
+from cancelwatch.scraper.browse.credentials import MAIL_PASSWORD_KEY, secret_store
 from cancelwatch.scraper.errors import ConfigError
 
 _POLL_S = 0.5

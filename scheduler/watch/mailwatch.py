@@ -30,7 +30,7 @@ from cancelwatch.scheduler.mail.recognise import MailEvent
 from cancelwatch.scheduler.mail.rules import Kind, MailRules, load_rules
 from cancelwatch.scheduler.state.mails import mailbox_key
 from cancelwatch.scheduler.state.store import State
-from cancelwatch.scraper.browse.credentials import SecretStore, secret_store
+from cancelwatch.scraper.browse.credentials import MAIL_PASSWORD_KEY, SecretStore, secret_store
 from cancelwatch.scraper.errors import CancelwatchError
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,6 @@ DEBOUNCE_S = 60.0
 """Mails of one account within this long of a request give no second request."""
 TRIGGERS: frozenset[Kind] = frozenset({"ordered", "shipped", "cancelled"})
 """The kinds that change what can still be cancelled; a delivery mail is only recorded."""
-MAIL_PASSWORD_KEY = "mail-password"
-"""The secret store's key of an account's mail app password."""
 _JOIN_S = 40.0
 
 

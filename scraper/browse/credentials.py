@@ -61,7 +61,9 @@ class SecretStore(Protocol):
         ...
 
 
-STORED_KEYS = ("password", "totp", "session-key", "email")
+MAIL_PASSWORD_KEY = "mail-password"
+"""The app password of the account's mailbox (the mail trigger), when it has one."""
+STORED_KEYS = ("password", "totp", "session-key", "email", MAIL_PASSWORD_KEY)
 """Every entry cancelwatch keeps in the secret store for an account."""
 _MAX_COPIES = 16
 """A keyring may hold the same entry more than once (another tool made a second one):
