@@ -222,6 +222,26 @@ def test_a_one_off_check_inside_the_gap_refuses_and_says_when(home):
         assert state.last_check("main").started_at == NOW  # type: ignore[union-attr]
 
 
+def test_the_daily_ceiling_counts_the_checks_of_every_process(home):
+    # Two checks today, recorded by other processes (the watcher, an earlier `check`).
+    (home / "config.toml").write_text(
+        CONFIG.replace("interval_minutes = 30", "interval_minutes = 1440")
+        + "max_checks_per_day = 2\n",
+        encoding="utf-8",
+    )
+    with State.open(home / "state.db") as state:
+        for hours in (10, 5):
+            start = NOW - timedelta(hours=hours)
+            state.record_check(
+                "main", "amazon.co.jp", [], {}, now=start + MIN, alerts=[], started_at=start
+            )
+    code, out, err = cancelwatch("check")
+    assert code == 1 and out == ""
+    assert "[watch] max_checks_per_day = 2" in err and "nothing done" in err
+    with State.open(home / "state.db") as state:  # and the refusal recorded no check
+        assert len(state.check_starts("main", NOW - timedelta(days=1))) == 2
+
+
 def test_a_one_off_check_while_another_process_checks_refuses(home):
     with jobs.account_lock("main") as mine:
         assert mine

@@ -83,7 +83,7 @@ def _within_limits(state: State, cfg: Config, account: str, now: datetime, mine:
             f"{account}: another cancelwatch (the watcher?) is checking it right now; "
             "nothing done, its result will be in `cancelwatch status`"
         )
-    starts = jobs.recorded_starts(state, account)
+    starts = jobs.recorded_starts(state, account, now)
     allowed = earliest_allowed(starts, now, Limits.of(cfg))
     if allowed.at <= now:
         return

@@ -365,6 +365,15 @@ class State:
         )
         return check_from_row(rows[0]) if rows else None
 
+    def check_starts(self, account: str, since: datetime) -> list[datetime]:
+        """When the account's checks started, at or after `since`, oldest first: whichever
+        process ran them, for the daily ceiling."""
+        rows = self._read(
+            "SELECT * FROM checks WHERE account = ? AND started_at >= ? ORDER BY started_at, id",
+            (account, instant_text(since, "since")),
+        )
+        return [check_from_row(row).started_at for row in rows]
+
     # ---- orders ---------------------------------------------------------------------------
 
     def orders(self, account: str | None = None) -> list[StoredOrder]:

@@ -41,6 +41,8 @@ from cancelwatch.scraper.errors import CancelwatchError
 from cancelwatch.scraper.paths import data_dir
 
 log = logging.getLogger(__name__)
+_DAY = timedelta(days=1)
+"""The daily ceiling's window: any 24 hours."""
 
 CheckRunner = Callable[[Account], None]
 Clock = Callable[[], datetime]
@@ -53,11 +55,15 @@ _CANCEL_WATCHED = (WindowState.OPEN, WindowState.AWAITING_APPROVAL)
 # -- what the database says ---------------------------------------------------------------
 
 
-def recorded_starts(state: State, account: str) -> list[datetime]:
-    """The starts of the account's checks that state.db knows and the limits count: the
-    latest, whichever process ran it."""
+def recorded_starts(state: State, account: str, now: datetime) -> list[datetime]:
+    """The starts of the account's checks that state.db knows and the limits count
+    (the last day's, for the ceiling; the latest, for the gap), whichever process ran
+    them."""
+    starts = state.check_starts(account, now - _DAY)
     last = state.last_check(account)
-    return [last.started_at] if last is not None else []
+    if last is not None and last.started_at not in starts:
+        starts.append(last.started_at)
+    return starts
 
 
 def watched(state: State, cfg: Config, account: str, now: datetime, lang: Lang) -> list[pl.Watched]:
@@ -108,7 +114,7 @@ def next_planned(
 ) -> pl.Planned:
     """The account's next check, planned and within the limits: what `status` shows and
     the watcher keeps. `starts` adds the checks this process began (not yet recorded)."""
-    every = sorted({*recorded_starts(state, account), *starts})  # the latest may be in both
+    every = sorted({*recorded_starts(state, account, now), *starts})  # the latest may be in both
     planned = pl.plan(
         watched(state, cfg, account, now, lang),
         last_start=max(every, default=None),
@@ -241,7 +247,7 @@ class Watcher:
                 pace.held = None
 
     def _starts(self, account: str, pace: _Pace) -> list[datetime]:
-        return sorted({*recorded_starts(self.state, account), *pace.starts})
+        return sorted({*recorded_starts(self.state, account, self._clock()), *pace.starts})
 
     def _replan(self, account: str) -> None:
         now = self._clock()
