@@ -212,9 +212,29 @@ class Scenario:
         zone = locale_for(self.marketplace).zone
         if time_filter.startswith("year-") and time_filter[5:].isdigit():
             year = int(time_filter[5:])
-            return [o for o in self.orders if o.placed_at.astimezone(zone).year == year]
+            # An order placed later in the run (`with_seller_order`) is not listed before it.
+            return [
+                o
+                for o in self.orders
+                if o.placed_at.astimezone(zone).year == year and o.placed_at <= now
+            ]
         days = 30 if time_filter == "last30" else 90
         return [o for o in self.orders if now - timedelta(days=days) <= o.placed_at <= now]
+
+    def with_seller_order(self, at: datetime) -> tuple[Scenario, DemoOrder]:
+        """This scenario and a new third-party seller order placed at `at` (later than
+        the start: the store shows it, and mails it, from then on), inside its seller
+        window for the marketplace's minutes, then request-only."""
+        b = _Builder(self.marketplace, at, seed=f"late:{len(self.orders)}")
+        window = SELLER_WINDOW[self.marketplace]
+        order = b.physical(
+            "seller_mail",
+            timedelta(0),
+            [(timedelta(0), S.PENDING, YES), (window, S.PENDING, REQUEST)],
+            seller_id="A1DEMOSELLER",
+        )
+        orders = sorted((*self.orders, order), key=lambda o: o.placed_at, reverse=True)
+        return replace(self, orders=tuple(orders)), order
 
     def years(self) -> list[int]:
         zone = locale_for(self.marketplace).zone
@@ -247,6 +267,7 @@ _JP = _Catalogue(
             "10618",
         ),
         "seller_window": ("見本レザー工房 手作り 本革 名刺入れ キャメル", "3280"),
+        "seller_mail": ("見本レザー工房 手作り 本革 キーケース ブラウン", "2980"),
         "preparing": ("見本家電 電気ケトル 1.0L ホワイト", "4280"),
         "preorder": ("見本ゲーム 限定版 (特典付き)", "7480"),
         "shipped_1": ("見本キッチン ステンレス製 計量スプーン 5本セット", "2178"),
@@ -288,6 +309,7 @@ _US = _Catalogue(
             "79.99",
         ),
         "seller_window": ("Sample Leather Works Handmade Card Holder, Camel", "23.47"),
+        "seller_mail": ("Sample Leather Works Handmade Key Case, Brown", "19.99"),
         "preparing": ("Sample Home Electric Kettle, 1.0 L, White", "34.99"),
         "preorder": ("Sample Game Limited Edition (with Bonus)", "59.99"),
         "shipped_1": ("Sample Kitchen Stainless Steel Measuring Spoons, Set of 5", "12.99"),
@@ -329,6 +351,7 @@ _UK = _Catalogue(
             "64.99",
         ),
         "seller_window": ("Sample Leather Works Handmade Card Holder, Tan", "19.95"),
+        "seller_mail": ("Sample Leather Works Handmade Key Case, Brown", "16.95"),
         "business": ("Sample Office A4 Copier Paper, 80 gsm, 5 Reams", "24.99"),
         "preparing": ("Sample Home Electric Kettle, 1.7 Litre, Cream", "29.99"),
         "preorder": ("Sample Game Limited Edition (with Bonus)", "54.99"),
@@ -374,6 +397,7 @@ _CA = _Catalogue(
             "99.99",
         ),
         "seller_window": ("Sample Leather Works Handmade Card Holder, Colour: Tan", "29.95"),
+        "seller_mail": ("Sample Leather Works Handmade Key Case, Colour: Brown", "24.95"),
         "business": ("Sample Office Copy Paper, Letter, 5 Reams", "44.99"),
         "preparing": ("Sample Home Electric Kettle, 1.7 L, Grey", "49.99"),
         "preorder": ("Sample Game Limited Edition (with Bonus)", "79.99"),
@@ -418,12 +442,13 @@ class _Builder:
     """Makes orders for one marketplace; ids and numbers are seeded, so a scenario built
     twice from the same start is the same scenario."""
 
-    def __init__(self, marketplace: str, start: datetime) -> None:
+    def __init__(self, marketplace: str, start: datetime, seed: str = "") -> None:
         self.marketplace = marketplace
         self.locale = locale_for(marketplace)
         self.cat = _CATALOGUES[marketplace]
         self.start = start
-        self.rng = random.Random(f"cancelwatch-demo:{marketplace}")
+        # `seed` apart: orders added later get ids of their own, not the first ones again.
+        self.rng = random.Random(f"cancelwatch-demo:{marketplace}{seed}")
         self.today = start.astimezone(self.locale.zone).date()
 
     def order_id(self, digital: bool = False) -> str:
@@ -455,7 +480,7 @@ class _Builder:
         applies from the moment of ordering."""
         placed = self.start - age
         title, price = self.cat.items[case]
-        seller = self.cat.seller if case == "seller_window" else None
+        seller = self.cat.seller if case in ("seller_window", "seller_mail") else None
         timeline = tuple(
             Stage(placed if i == 0 else self.start + offset, status, cancel)
             for i, (offset, status, cancel) in enumerate(stages)

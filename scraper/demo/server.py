@@ -22,9 +22,10 @@ from cancelwatch.scraper.demo.clock import Clock, SystemClock
 from cancelwatch.scraper.demo.exchange import Request, Response
 from cancelwatch.scraper.demo.faults import Fault, FaultOptions, FaultSet
 from cancelwatch.scraper.demo.locale import locale_for
+from cancelwatch.scraper.demo.mail import MAILED_MARKETPLACES, Mailer
 from cancelwatch.scraper.demo.pages import LAYOUTS, View
 from cancelwatch.scraper.demo.routes import Routes, StoreContext, mutating_action
-from cancelwatch.scraper.demo.scenario import Preset, Scenario, build_scenario
+from cancelwatch.scraper.demo.scenario import DemoOrder, Preset, Scenario, build_scenario
 
 log = logging.getLogger(__name__)
 _MAX_FORM = 64 * 1024
@@ -56,6 +57,8 @@ class DemoStore:
     delivered orders behind the scenario's own; `preset="benchmark"` keeps only its 5 open
     ones in front of them (see `scenario.BENCHMARK_CASES`). `layout="react"` serves the
     order list as Amazon's React page: skeleton first, cards filled in by script.
+    With `maildir`, each order placed while it runs (`place_seller_order`) is also mailed
+    there, Amazon-shaped (scraper/demo/mail.py), once the clock reaches it.
     """
 
     def __init__(
@@ -71,6 +74,7 @@ class DemoStore:
         fault_options: FaultOptions | None = None,
         log_path: Path | None = None,
         layout: str = "classic",
+        maildir: Path | None = None,
     ) -> None:
         if layout not in LAYOUTS:
             raise ValueError(f"unknown layout {layout!r}; known: {', '.join(LAYOUTS)}")
@@ -85,6 +89,7 @@ class DemoStore:
         self.log_path = log_path
         self._log: list[LoggedRequest] = []
         self._log_lock = threading.Lock()
+        self._scenario_lock = threading.Lock()
         self._routes = Routes(
             StoreContext(
                 auth=self.auth,
@@ -96,6 +101,14 @@ class DemoStore:
         )
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._mailer: Mailer | None = None
+        if maildir is not None:
+            if marketplace not in MAILED_MARKETPLACES:
+                raise ValueError(
+                    f"the demo store mails no order of {marketplace}; it mails those of "
+                    f"{', '.join(MAILED_MARKETPLACES)}"
+                )
+            self._mailer = Mailer(maildir, self.clock, lambda: self.scenario)
 
     # ---- life cycle ----------------------------------------------------------------------
 
@@ -114,9 +127,13 @@ class DemoStore:
             daemon=True,
         )
         self._thread.start()
+        if self._mailer is not None:
+            self._mailer.start()
         return self.base_url
 
     def stop(self) -> None:
+        if self._mailer is not None:
+            self._mailer.stop()
         if self._server is None:
             return
         self._server.shutdown()
@@ -142,6 +159,13 @@ class DemoStore:
         return f"http://{host!s}:{port}"
 
     # ---- control -------------------------------------------------------------------------
+
+    def place_seller_order(self, at: datetime) -> DemoOrder:
+        """A new third-party seller order, placed at `at` on the store's clock: listed, and
+        mailed when the store has a Maildir, from then on."""
+        with self._scenario_lock:
+            self.scenario, order = self.scenario.with_seller_order(at)
+        return order
 
     def set_faults(self, faults: Iterable[str | Fault] | str) -> None:
         self.faults.set(faults)
