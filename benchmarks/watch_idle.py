@@ -2,8 +2,10 @@
 
 It starts a demo store in a process of its own (this script with `--serve`), a temporary
 CANCELWATCH_HOME with the demo credentials in the encrypted secrets file and a config that
-checks the store every 60 minutes, and then the watcher as a user runs it:
-`python -m cancelwatch.scheduler.cli.main -v watch`. The watcher's first check starts at once.
+checks the store every 60 minutes (and not every 10 minutes while an order is young:
+`young_for_minutes = 0`, so no second check falls in the idle period), and then the
+watcher as a user runs it: `python -m cancelwatch.scheduler.cli.main -v watch`. The
+watcher's first check starts at once.
 
 1. **The check.** From the watcher's "watching" line until its browser is gone, a thread
    samples the watcher's process tree (the Python process, the Playwright driver and
@@ -20,6 +22,18 @@ checks the store every 60 minutes, and then the watcher as a user runs it:
    anywhere, not even re-parented outside the tree.
 3. **Stop.** SIGTERM, and the time until the watcher exits, with its exit code.
 
+All of it twice in the same run, one watcher after the other, each in a home of its own:
+`watch` as above, and `watch` with the account's `[accounts.demo.mail]` on a private
+Dovecot (tests/dovecot.py) on 127.0.0.1, so that it idles with one IMAP connection in
+IDLE (issue 10: "idle memory of `watch` with one IDLE connection stays under 80 MB").
+The configured watcher only speaks IMAP over TLS, so the Dovecot serves TLS with a
+certificate from a CA of this run's own (the mail tests' `certificates`), and the watcher
+trusts it through SSL_CERT_FILE pointing at the system's CA bundle plus that CA: the
+watcher loads the whole system trust store, as it does for Gmail. The app password is in
+the encrypted secrets file, as `cancelwatch mail --set-password` keeps it. While idle,
+every sample also counts the watcher's established TCP connections to the IMAP port, and
+Dovecot's process title (verbose_proctitle) says whether its session is in IDLE.
+
 Baselines, measured first in the same run with the same interpreter: a bare
 `python -c "import time; time.sleep(60)"`, and `python -c "import cancelwatch.scheduler.cli.main"`
 kept
@@ -31,7 +45,7 @@ and its descendants are.
 
 Run from the repository root with the project's venv (ten minutes idle: about 11 minutes):
 
-    .venv/bin/python benchmarks/watch_idle.py [--idle-seconds 600] [--json FILE]
+    .venv/bin/python benchmarks/watch_idle.py [--idle-seconds 600] [--no-mail] [--json FILE]
 """
 
 from __future__ import annotations
@@ -43,6 +57,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import ssl
 import statistics
 import subprocess
 import sys
@@ -65,6 +80,9 @@ if str(ROOT) not in sys.path:
 import procfs  # noqa: E402  (benchmarks/, beside this script)
 
 from cancelwatch.scraper.demo import DemoStore  # noqa: E402
+from tests.dovecot import Dovecot, free_port  # noqa: E402  (the mail tests' private server)
+from tests.mail_samples import SERVER  # noqa: E402
+from tests.test_mail_imap import certificates  # noqa: E402
 
 TARGET_IDLE_RSS_BYTES = 80 * 1000 * 1000
 """The issue's "under 80 MB", read as 80 x 10^6 bytes (76.3 MiB): the stricter reading."""
@@ -86,14 +104,27 @@ delay_seconds = 1
 interval_minutes = 60
 jitter_seconds = 0
 dispatch_seconds = 60
+young_for_minutes = 0
 [notify]
 desktop = false
 """
 
+MAIL_CONFIG = """\
+[accounts.demo.mail]
+server = "{host}"
+port = {port}
+username = "{user}"
+authserv_id = "{authserv_id}"
+"""
+
 SAVE_CREDENTIALS = """\
+import sys
 from cancelwatch.scraper.browse import credentials as cr
 from cancelwatch.scraper.demo import DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET
 cr.save_credentials("demo", cr.Credentials(DEMO_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET))
+mail_password = sys.stdin.read()
+if mail_password:
+    cr.secret_store().set("demo", cr.MAIL_PASSWORD_KEY, mail_password)
 """
 
 
@@ -126,6 +157,76 @@ def store_process(marketplace: str, history: int) -> Iterator[str]:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+# ---- the private IMAP server ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Imap:
+    server: Dovecot
+    ca_bundle: Path
+    """The system's CA bundle plus this run's CA: the watcher's SSL_CERT_FILE."""
+
+
+@contextmanager
+def imap_server() -> Iterator[Imap]:
+    """A private Dovecot serving IMAP over TLS on 127.0.0.1, with verbose process titles
+    (an imap process's title says IDLE while its client idles), stopped at the end."""
+    with (
+        tempfile.TemporaryDirectory(prefix="cancelwatch-idle-tls-") as tls_name,
+        tempfile.TemporaryDirectory(prefix="cancelwatch-idle-dovecot-") as name,
+    ):
+        tls = Path(tls_name)
+        ca, cert, key = certificates(tls)
+        bundle = tls / "bundle.pem"
+        system = ssl.get_default_verify_paths().cafile
+        bundle.write_bytes((Path(system).read_bytes() if system else b"") + ca.read_bytes())
+        # The folder itself, not one inside it: Dovecot's own users must reach it (as root
+        # a temporary folder is private; Dovecot.write opens it to them).
+        server = Dovecot(Path(name), free_port(), tls=(cert, key), tls_port=free_port())
+        server.write()
+        with server.config.open("a", encoding="utf-8") as config:
+            config.write("verbose_proctitle = yes\n")
+        server.start()
+        try:
+            yield Imap(server, bundle)
+        finally:
+            server.stop()
+
+
+def _imap_titles() -> list[str]:
+    """The process titles of the machine's Dovecot imap processes (sessions)."""
+    titles = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            cmdline = (procfs.read(f"/proc/{entry.name}/cmdline") or "").replace("\0", " ")
+            if cmdline.startswith("dovecot/imap "):
+                titles.append(cmdline.strip())
+    return titles
+
+
+def _connections(pid: int, port: int) -> int:
+    """The process's established TCP connections to `port` (its sockets in /proc/net/tcp*)."""
+    inodes = set()
+    try:
+        fds = list(os.scandir(f"/proc/{pid}/fd"))
+    except OSError:
+        return 0
+    for fd in fds:
+        try:
+            target = str(Path(fd.path).readlink())
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = 0
+    for table in ("tcp", "tcp6"):
+        for line in (procfs.read(f"/proc/{pid}/net/{table}") or "").splitlines()[1:]:
+            fields = line.split()
+            remote_port = int(fields[2].rpartition(":")[2], 16)
+            found += remote_port == port and fields[3] == "01" and fields[9] in inodes
+    return found
 
 
 # ---- a process tree, from /proc ---------------------------------------------------------
@@ -342,6 +443,11 @@ class Check:
     peak: CheckPeak
 
 
+def _check_count(db: Path) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        return int(conn.execute("SELECT count(*) FROM checks").fetchone()[0])
+
+
 def _check_row(db: Path) -> tuple[str, str, str, int, int] | None:
     """The first check's row: started_at, finished_at, result, pages, orders."""
     if not db.exists():
@@ -485,9 +591,15 @@ class Idle:
     """Context switches of the watcher's threads over the idle period."""
     browsers_alive: list[str]
     """Driver or Chromium processes of the check still alive anywhere after it."""
+    connections: list[int] = field(default_factory=list)
+    """The watcher's established connections to the IMAP port, once a second (mail only)."""
+    imap_titles: list[str] = field(default_factory=list)
+    """Dovecot's imap sessions at the first and the last sample (mail only)."""
 
 
-def run_idle(watcher: Watcher, seconds: int, browsers: dict[int, str]) -> Idle:
+def run_idle(
+    watcher: Watcher, seconds: int, browsers: dict[int, str], imap_port: int | None = None
+) -> Idle:
     tree, root = watcher.tree, watcher.tree.root
     alive = [f"{pid} {name}" for pid, name in browsers.items() if _alive(pid)]
     rss: list[int] = []
@@ -495,6 +607,8 @@ def run_idle(watcher: Watcher, seconds: int, browsers: dict[int, str]) -> Idle:
     uss: list[int] = []
     children: list[int] = []
     threads: list[int] = []
+    connections: list[int] = []
+    titles: list[str] = []
     names: set[str] = set()
     began = time.perf_counter()
     cpu_start = last = tree.cpu_s()
@@ -511,6 +625,10 @@ def run_idle(watcher: Watcher, seconds: int, browsers: dict[int, str]) -> Idle:
         uss.append(sum(u for _, u in rolled))
         children.append(len(pids) - 1)
         threads.append(_threads(root))
+        if imap_port is not None:
+            connections.append(_connections(root, imap_port))
+            if tick in (1, seconds):
+                titles += _imap_titles()
         cpu = tree.cpu_s(pids)
         cpu_max, busy = max(cpu_max, cpu - last), busy + (cpu > last)
         last = cpu
@@ -530,6 +648,8 @@ def run_idle(watcher: Watcher, seconds: int, browsers: dict[int, str]) -> Idle:
         busy_samples=busy,
         switches=_switches(root) - switches_start,
         browsers_alive=sorted(set(alive)),
+        connections=connections,
+        imap_titles=titles,
     )
 
 
@@ -574,22 +694,48 @@ def baseline(name: str, code: str, env: dict[str, str]) -> Baseline:
 
 
 @dataclass
+class Run:
+    """One watcher: its first check, its idle period and its stop."""
+
+    name: str
+    check: Check
+    idle: Idle
+    exit_code: int | None
+    exit_s: float
+    checks: int
+    """Checks recorded by the end: 1 means none ran during the idle period."""
+
+
+@dataclass
 class Result:
     when: str
     machine: str
     software: str
     idle_seconds_asked: int
     baselines: list[Baseline]
-    check: Check
-    idle: Idle
-    exit_code: int | None
-    exit_s: float
+    runs: list[Run]
 
 
-def _prepare_home(home: Path, base_url: str, marketplace: str, env: dict[str, str]) -> None:
-    (home / "config.toml").write_text(CONFIG.format(marketplace=marketplace, base_url=base_url))
+def _prepare_home(
+    home: Path, base_url: str, marketplace: str, env: dict[str, str], imap: Imap | None
+) -> None:
+    config = CONFIG.format(marketplace=marketplace, base_url=base_url)
+    password = ""
+    if imap is not None:
+        server = imap.server
+        config += MAIL_CONFIG.format(
+            host=server.host, port=server.tls_port, user=server.user, authserv_id=SERVER
+        )
+        password = server.password
+    (home / "config.toml").write_text(config)
     subprocess.run(
-        [sys.executable, "-c", SAVE_CREDENTIALS], env=env, cwd=ROOT, check=True, timeout=120
+        [sys.executable, "-c", SAVE_CREDENTIALS],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+        input=password,
+        text=True,
     )
 
 
@@ -604,43 +750,55 @@ def _environment(home: Path) -> dict[str, str]:
     return env
 
 
-def measure(args: argparse.Namespace) -> Result:
+def watch_run(args: argparse.Namespace, name: str, base_url: str, imap: Imap | None) -> Run:
+    """One watcher in a home of its own: its first check, `--idle-seconds` idle, SIGTERM."""
     home = Path(tempfile.mkdtemp(prefix="cancelwatch-idle-"))
     try:
         env = _environment(home)
-        baselines = [baseline(name, code, env) for name, code in BASELINES.items()]
-        for b in baselines:
-            print(f"baseline {b.name}: RSS {procfs.mib(b.rss_kib):.1f} MiB", flush=True)
-        with store_process(args.marketplace, args.history) as base_url:
-            _prepare_home(home, base_url, args.marketplace, env)
-            watcher = Watcher(home, env)
-            try:
-                check = run_check(watcher, args.sample_ms / 1000, args.check_timeout)
-                print(
-                    f"check: {check.result}, {check.wall_s:.2f} s, peak PSS "
-                    f"{procfs.mib(check.peak.pss_kib):.0f} MiB; idle for {args.idle_seconds} s",
-                    flush=True,
-                )
-                idle = run_idle(watcher, args.idle_seconds, check.peak.browser_pids)
-            finally:
-                exit_code, exit_s = watcher.stop()
-            if args.log:
-                print(watcher.text())
+        if imap is not None:
+            env["SSL_CERT_FILE"] = str(imap.ca_bundle)
+        _prepare_home(home, base_url, args.marketplace, env, imap)
+        watcher = Watcher(home, env)
+        try:
+            check = run_check(watcher, args.sample_ms / 1000, args.check_timeout)
+            print(
+                f"{name}: check {check.result}, {check.wall_s:.2f} s, peak PSS "
+                f"{procfs.mib(check.peak.pss_kib):.0f} MiB; idle for {args.idle_seconds} s",
+                flush=True,
+            )
+            port = None if imap is None else imap.server.tls_port
+            idle = run_idle(watcher, args.idle_seconds, check.peak.browser_pids, port)
+        finally:
+            exit_code, exit_s = watcher.stop()
+        checks = _check_count(home / "state.db")
+        if args.log:
+            print(watcher.text())
     finally:
         if args.keep:
             print(f"kept {home}")
         else:
             shutil.rmtree(home, ignore_errors=True)
+    return Run(name, check, idle, exit_code, exit_s, checks)
+
+
+def measure(args: argparse.Namespace) -> Result:
+    with tempfile.TemporaryDirectory(prefix="cancelwatch-idle-") as home:
+        env = _environment(Path(home))
+        baselines = [baseline(name, code, env) for name, code in BASELINES.items()]
+    for b in baselines:
+        print(f"baseline {b.name}: RSS {procfs.mib(b.rss_kib):.1f} MiB", flush=True)
+    with store_process(args.marketplace, args.history) as base_url:
+        runs = [watch_run(args, "watch", base_url, None)]
+        if not args.no_mail:
+            with imap_server() as imap:
+                runs.append(watch_run(args, "watch, one IDLE connection", base_url, imap))
     return Result(
         when=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         machine=procfs.machine(),
         software=_software(),
         idle_seconds_asked=args.idle_seconds,
         baselines=baselines,
-        check=check,
-        idle=idle,
-        exit_code=exit_code,
-        exit_s=exit_s,
+        runs=runs,
     )
 
 
@@ -661,8 +819,6 @@ def _spread(values: list[int]) -> str:
 
 
 def report(result: Result) -> None:
-    check, idle = result.check, result.idle
-    peak = check.peak
     bare = result.baselines[0]
     print()
     print(f"{result.when}; {result.machine}")
@@ -675,7 +831,46 @@ def report(result: Result) -> None:
             f"| {b.name} | `{b.command}` | {procfs.mib(b.rss_kib):.1f} "
             f"| {procfs.mib(b.pss_kib):.1f} | {procfs.mib(b.uss_kib):.1f} |"
         )
-    print()
+    for run in result.runs:
+        print()
+        print(f"## {run.name}")
+        print()
+        report_run(run, bare)
+    if len(result.runs) > 1:
+        print()
+        compare(result.runs)
+
+
+def compare(runs: list[Run]) -> None:
+    print("| idle | " + " | ".join(run.name for run in runs) + " |")
+    print("|---|" + "---|" * len(runs))
+    for name, values in (
+        ("RSS min / median / max MiB", [_spread(run.idle.rss_kib) for run in runs]),
+        ("PSS median MiB", [_median_mib(run.idle.pss_kib) for run in runs]),
+        ("USS median MiB", [_median_mib(run.idle.uss_kib) for run in runs]),
+        (
+            "RSS before the check MiB",
+            [f"{procfs.mib(run.check.rss_before_check_kib):.1f}" for run in runs],
+        ),
+        ("threads", ["/".join(str(t) for t in sorted(set(run.idle.threads))) for run in runs]),
+        (
+            "wake-ups a minute",
+            [f"{run.idle.switches / (run.idle.seconds / 60):.1f}" for run in runs],
+        ),
+    ):
+        print(f"| {name} | " + " | ".join(values) + " |")
+    first, last = runs[0].idle.rss_kib, runs[-1].idle.rss_kib
+    added = statistics.median(last) - statistics.median(first)
+    print(f"\nthe mail connection added {procfs.mib(added):+.1f} MiB of median idle RSS")
+
+
+def _median_mib(values: list[int]) -> str:
+    return f"{procfs.mib(statistics.median(values)):.1f}" if values else "-"
+
+
+def report_run(run: Run, bare: Baseline) -> None:
+    check, idle = run.check, run.idle
+    peak = check.peak
     kinds = "/".join(
         f"{procfs.mib(peak.by_kind_kib.get(k, 0)):.0f}" for k in ("python", "driver", "chromium")
     )
@@ -738,12 +933,30 @@ def report(result: Result) -> None:
             "left by the check: median RSS - RSS before it",
             f"{procfs.mib(rss_median - check.rss_before_check_kib):+.1f} MiB",
         ),
+        *_mail_rows(idle),
     ):
         print(f"| {name} | {value} |")
     print()
-    exited = "did not exit" if result.exit_code is None else f"exited {result.exit_code}"
-    print(f"SIGTERM: the watcher {exited} after {result.exit_s:.2f} s")
-    _verdict(result, max(cpu_share, (idle.cpu_ns_s or 0.0) / idle.seconds))
+    exited = "did not exit" if run.exit_code is None else f"exited {run.exit_code}"
+    print(f"SIGTERM: the watcher {exited} after {run.exit_s:.2f} s")
+    print(f"checks recorded: {run.checks} (1: no check ran while idle)")
+    _verdict(run, max(cpu_share, (idle.cpu_ns_s or 0.0) / idle.seconds))
+
+
+def _mail_rows(idle: Idle) -> list[tuple[str, str]]:
+    if not idle.connections:
+        return []
+    idling = sum("IDLE" in title for title in idle.imap_titles)
+    return [
+        (
+            "IMAP connections of the watcher min / max",
+            f"{min(idle.connections)} / {max(idle.connections)}",
+        ),
+        (
+            "Dovecot sessions in IDLE, first / last sample",
+            f"{idling} of {len(idle.imap_titles)}: " + "; ".join(idle.imap_titles),
+        ),
+    ]
 
 
 def _cpu_ns(idle: Idle) -> str:
@@ -756,8 +969,8 @@ def _percent(share: float | None) -> str:
     return "n/a" if share is None else f"{share:.0%}"
 
 
-def _verdict(result: Result, cpu_share: float) -> None:
-    idle = result.idle
+def _verdict(run: Run, cpu_share: float) -> None:
+    idle = run.idle
     rss_max = max(idle.rss_kib) * 1024
     rss_ok = "met" if rss_max < TARGET_IDLE_RSS_BYTES else "MISSED"
     cpu_ok = "met" if cpu_share < NEAR_ZERO_CPU else "MISSED"
@@ -769,7 +982,10 @@ def _verdict(result: Result, cpu_share: float) -> None:
         f"{cpu_ok} ({cpu_share:.4%})"
     )
     print(f"no browser kept open: {browser_ok}")
-    stopped = result.exit_code == 0
+    if idle.connections:
+        one = min(idle.connections) == max(idle.connections) == 1
+        print(f"one IMAP connection throughout: {'yes' if one else 'NO'}")
+    stopped = run.exit_code == 0
     print(f"clean stop on SIGTERM: {'met' if stopped else 'MISSED'}")
 
 
@@ -790,6 +1006,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--check-timeout", type=float, default=300.0, help="give up on the check after (300 s)"
+    )
+    parser.add_argument(
+        "--no-mail", action="store_true", help="measure only the watcher without a mailbox"
     )
     parser.add_argument("--json", type=Path, help="also write the result to this file")
     parser.add_argument("--log", action="store_true", help="print the watcher's log at the end")
