@@ -41,8 +41,6 @@ from cancelwatch.scraper.errors import CancelwatchError
 from cancelwatch.scraper.paths import data_dir
 
 log = logging.getLogger(__name__)
-_DAY = timedelta(days=1)
-"""The daily ceiling's window: any 24 hours."""
 
 CheckRunner = Callable[[Account], None]
 Clock = Callable[[], datetime]
@@ -59,7 +57,7 @@ def recorded_starts(state: State, account: str, now: datetime) -> list[datetime]
     """The starts of the account's checks that state.db knows and the limits count
     (the last day's, for the ceiling; the latest, for the gap), whichever process ran
     them."""
-    starts = state.check_starts(account, now - _DAY)
+    starts = state.check_starts(account, now - pl.DAY)
     last = state.last_check(account)
     if last is not None and last.started_at not in starts:
         starts.append(last.started_at)
