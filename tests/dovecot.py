@@ -174,7 +174,6 @@ class Dovecot:
         own stop leaves the imap process of a connection running)."""
         pid_file = self.folder / "run" / "master.pid"
         pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
-        children = _children(pid) if pid is not None else []
         subprocess.run(
             [DOVEADM, "-c", str(self.config), "stop"],
             stdin=subprocess.DEVNULL,
@@ -183,8 +182,12 @@ class Dovecot:
             timeout=_START_TIMEOUT_S,
             env=_real_clock(),
         )
+        children = []
         if pid is not None:
             self._await_exit(pid)
+            # By session, not by parent: a client that reconnects at once may meet an imap
+            # process the stopping master started after we looked, left behind as an orphan.
+            children = _session(pid)
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
@@ -241,15 +244,16 @@ def _real_clock() -> dict[str, str]:
     return env
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is `pid`, from /proc."""
+def _session(leader: int) -> list[int]:
+    """The processes of the session that `leader` (Dovecot's master, which daemonises into
+    a session of its own) started, from /proc; they keep it after their parent is gone."""
     found = []
     for stat_file in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat_file.read_text().rpartition(")")[2].split()
         except OSError:  # gone meanwhile
             continue
-        if int(fields[1]) == pid:
+        if int(fields[3]) == leader:
             found.append(int(stat_file.parent.name))
     return found
 

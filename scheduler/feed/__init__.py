@@ -1,0 +1,1 @@
+"""Feeds of the windows for other programs: the iCalendar file (issue 11)."""
