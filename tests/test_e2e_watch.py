@@ -152,9 +152,16 @@ def test_watch_killed_mid_check_sends_each_alert_exactly_once(
         first = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=log)
         try:
             _wait_for(lambda: list_pages() >= 1, 90, "the first order-list page")
+            [check] = _checks_of(home)  # the watcher checks in a child of its own
+            seen = {name: Path(f"/proc/{check}/{name}").read_bytes() for name in _EXPOSED}
         finally:
             first.send_signal(signal.SIGKILL)
             first.wait(10)
+    # The passphrase reached the child through a pipe: not its environment, not its argv.
+    assert all(b"a test passphrase" not in said for said in seen.values())
+    assert b"CANCELWATCH_PASSPHRASE" not in seen["environ"]
+    # A watcher killed outright leaves no check behind: its child sees its stdin close.
+    _wait_for(lambda: not _checks_of(home), 30, "the killed watcher's check to end")
     db = home / "state.db"
 
     # Second run: finishes the check, sends the alerts, and stops cleanly on SIGTERM.
@@ -178,6 +185,36 @@ def test_watch_killed_mid_check_sends_each_alert_exactly_once(
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         results = [r for (r,) in conn.execute("SELECT result FROM checks")]
     assert results == ["ok"]  # the killed check left nothing half-written
+
+
+_EXPOSED = ("environ", "cmdline")
+
+
+def _checks_of(home: Path) -> list[int]:
+    """The `watched-check` processes of the watcher with this CANCELWATCH_HOME."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile, or not ours
+            continue
+        if b"watched-check" in argv and f"CANCELWATCH_HOME={home}".encode() in environ:
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_watched_check_run_by_hand_refuses_at_once(tmp_path):
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(tmp_path),
+           "CANCELWATCH_HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "watched-check", "demo"],
+        env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "cancelwatch: error: watched-check is run by `cancelwatch watch`, not by hand"
+    )
 
 
 def _dispatch_ticks(log: Path) -> int:

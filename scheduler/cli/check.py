@@ -50,7 +50,7 @@ def check(app: App, account: str | None, headed: bool) -> None:
         for acc in accounts:
             with jobs.account_lock(acc.name) as mine:
                 try:
-                    _within_limits(state, cfg, acc.name, app.clock(), mine)
+                    within_limits(state, cfg, acc.name, app.clock(), mine)
                 except TooSoon as exc:
                     refused.append(exc)
                     continue
@@ -73,7 +73,7 @@ def check(app: App, account: str | None, headed: bool) -> None:
         sys.exit(EXIT_ATTENTION)
 
 
-def _within_limits(state: State, cfg: Config, account: str, now: datetime, mine: bool) -> None:
+def within_limits(state: State, cfg: Config, account: str, now: datetime, mine: bool) -> None:
     """Raise TooSoon when a check of `account` may not start now: another cancelwatch is
     checking it, or the gap since the last check recorded (by any process) or the daily
     ceiling holds it back. A one-off check refuses rather than waits: a command that sits

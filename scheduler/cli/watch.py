@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
+from cancelwatch.scheduler.cli.check import within_limits
 from cancelwatch.scheduler.cli.context import App, pass_app
 from cancelwatch.scheduler.config.settings import Account
-from cancelwatch.scheduler.watch import jobs
+from cancelwatch.scheduler.watch import child, jobs
 from cancelwatch.scheduler.watch.accounts import check_account, language, notifier_for
 from cancelwatch.scheduler.watch.mailwatch import MailWatch, config_mailboxes
 from cancelwatch.scheduler.watch.monitor import Outcome
@@ -29,11 +34,15 @@ def watch(app: App) -> None:
     with notifier_for(cfg) as notifier:
         state = app.state
 
-        def run_check(account: Account) -> None:
-            outcome = check_account(account, cfg, state, notifier, clock=app.clock, stop=stopping)
-            _log_outcome(outcome)
+        verbosity = child.verbosity_flags(logging.getLogger().getEffectiveLevel())
 
-        scheduler, watcher = jobs.build(cfg, state, notifier, lang, run_check, clock=app.clock)
+        def run_check(account: Account) -> None:
+            # In a child, which takes the account's lock itself: the watcher stays small.
+            child.run_in_child(account.name, stopping, verbosity=verbosity)
+
+        scheduler, watcher = jobs.build(
+            cfg, state, notifier, lang, run_check, clock=app.clock, lock=_held_by_the_child
+        )
         # An order or shipment mail asks for a check; the watcher's limits decide when.
         mail = MailWatch(state, watcher.request_check, config_mailboxes(cfg, state))
         click.echo(
@@ -50,9 +59,32 @@ def watch(app: App) -> None:
     click.echo("cancelwatch: stopped", err=True)
 
 
+@contextmanager
+def _held_by_the_child(_account: str) -> Iterator[bool]:
+    yield True
+
+
+@click.command(child.COMMAND, hidden=True)
+@click.argument("account_name")
+@pass_app
+def watched_check(app: App, account_name: str) -> None:
+    """One check of `watch`'s, in a process of its own (scheduler/watch/child.py): the
+    account's lock and the limits as a one-off `check` keeps them, the result in state.db."""
+    stop = threading.Event()
+    child.follow_watcher(stop)
+    cfg = app.config
+    account = cfg.account(account_name)
+    with jobs.account_lock(account.name) as mine, notifier_for(cfg) as notifier:
+        within_limits(app.state, cfg, account.name, app.clock(), mine)
+        outcome = check_account(account, cfg, app.state, notifier, clock=app.clock, stop=stop)
+    _log_outcome(outcome)
+    if outcome.error is not None:
+        sys.exit(child.EXIT_FAILED)
+
+
 def _log_outcome(outcome: Outcome) -> None:
     if outcome.error is not None:
         click.echo(f"cancelwatch: {outcome.account}: {outcome.error}", err=True)
 
 
-COMMANDS = (watch,)
+COMMANDS = (watch, watched_check)

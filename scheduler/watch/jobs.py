@@ -274,6 +274,7 @@ def build(
     run_check: CheckRunner,
     *,
     clock: Clock,
+    lock: Callable[[str], AbstractContextManager[bool]] = account_lock,
 ) -> tuple[BlockingScheduler, Watcher]:
     scheduler = BlockingScheduler(
         timezone=UTC,
@@ -282,7 +283,9 @@ def build(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         executors={"default": ThreadPoolExecutor(max_workers=len(cfg.accounts) + 2)},
     )
-    watcher = Watcher(cfg, state, lang, run_check, clock=clock, place=_Placer(scheduler, clock))
+    watcher = Watcher(
+        cfg, state, lang, run_check, clock=clock, place=_Placer(scheduler, clock), lock=lock
+    )
 
     def tick() -> None:
         dispatch(state, notifier, clock(), quiet=cfg.quiet_hours, lang=lang)

@@ -249,6 +249,18 @@ def passphrase_given() -> bool:
     return bool(_held.get(PASSPHRASE_ENV))
 
 
+def held_passphrase() -> str | None:
+    """The passphrase this process holds, to hand to a child of ours through a pipe."""
+    hold_passphrase()
+    return _held.get(PASSPHRASE_ENV)
+
+
+def take_passphrase(value: str | None) -> None:
+    """Hold a passphrase handed over through a pipe by the parent (`held_passphrase`)."""
+    if value:
+        _held[PASSPHRASE_ENV] = value
+
+
 def drop_passphrase() -> None:
     """Forget the held passphrase (a process that no longer needs it; tests)."""
     _held.clear()
