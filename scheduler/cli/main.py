@@ -12,6 +12,7 @@ import sys
 import click
 
 from cancelwatch.scheduler.cli import account as cli_account
+from cancelwatch.scheduler.cli import calendar as cli_calendar
 from cancelwatch.scheduler.cli import check as cli_check
 from cancelwatch.scheduler.cli import demo as cli_demo
 from cancelwatch.scheduler.cli import mail as cli_mail
@@ -53,6 +54,7 @@ for _command in (
     *cli_service.COMMANDS,
     *cli_account.COMMANDS,
     *cli_mail.COMMANDS,
+    *cli_calendar.COMMANDS,
 ):
     cli.add_command(_command)
 

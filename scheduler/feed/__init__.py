@@ -1,1 +1,2 @@
-"""Feeds of the windows for other programs: the iCalendar file (issue 11)."""
+"""The calendar feed: each order's windows as iCalendar events (`feed.calendar`), for
+`cancelwatch calendar` and the dashboard's /calendar.ics (issue 11)."""

@@ -283,6 +283,29 @@ _MAILS: tuple[str, ...] = (
 )
 
 
+CALENDAR_KINDS = ("cancel", "preorder", "release", "kindle_refund", "return", "approval")
+"""The windows the calendar feed makes events of (`cancelwatch.scheduler.feed`)."""
+
+_KIND_NAMES = ", ".join(f"'{kind}'" for kind in CALENDAR_KINDS)
+
+_CALENDAR: tuple[str, ...] = (
+    # What the calendar feed last exported, so that a window it no longer computes can be
+    # sent once more as cancelled rather than silently left in a subscribed calendar.
+    # Only when, what kind and which order: the words are made afresh at each export.
+    f"""CREATE TABLE calendar_events (
+        account TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ({_KIND_NAMES})),
+        order_id TEXT NOT NULL,
+        {_instant_column("at")},
+        estimated INTEGER NOT NULL CHECK (estimated IN (0, 1)),
+        sequence INTEGER NOT NULL CHECK (sequence >= 0),
+        {_instant_column("cancelled_at", null=True)},
+        PRIMARY KEY (account, uid)
+    )""",
+)
+
+
 def _statements(*sql: str) -> Callable[[sqlite3.Connection], None]:
     def step(conn: sqlite3.Connection) -> None:
         for statement in sql:
@@ -357,6 +380,7 @@ MIGRATIONS: list[Migration] = [
     ),
     _without_accounts,  # 3: the accounts table, which nothing read, goes (issue 8)
     _statements(*_MAILS),  # 4: the order mails heard, where each mailbox was left (issue 10)
+    _statements(*_CALENDAR),  # 5: the events the calendar feed exported (issue 11)
 ]
 """Step N (1-based) brings a database from version N-1 to N. Append, never edit or
 reorder: a database records how many steps it has had in `PRAGMA user_version`. A step

@@ -48,6 +48,7 @@ from typing import Any, Self
 
 from cancelwatch.scheduler.mail.rules import Kind
 from cancelwatch.scheduler.policy.urgency import Urgency
+from cancelwatch.scheduler.state.exported import ExportedEvent, FeedEvent, reconcile
 from cancelwatch.scheduler.state.mails import MailRow, insert_mail, mail_from_row
 from cancelwatch.scheduler.state.rows import (
     FACTS,
@@ -113,6 +114,8 @@ __all__ = [
     "CheckResult",
     "CheckRow",
     "DeliveryRow",
+    "ExportedEvent",
+    "FeedEvent",
     "MailRow",
     "Migration",
     "NewAlert",
@@ -680,3 +683,19 @@ class State:
                 "last_uid) VALUES (?, ?, ?, ?)",
                 (account, mailbox, uidvalidity, last_uid),
             )
+
+    # ---- the calendar feed (issue 11) -----------------------------------------------------
+
+    def export_events(
+        self,
+        events: Sequence[FeedEvent],
+        *,
+        accounts: Collection[str] | None,
+        now: datetime,
+        keep: timedelta,
+    ) -> list[ExportedEvent]:
+        """Record the calendar events computed at `now` and return all to export: these,
+        with their SEQUENCE, and those of `accounts` (None: every account) exported
+        before that passed or went away within `keep` (`state.exported`)."""
+        with self._write() as conn:
+            return reconcile(conn, events, accounts=accounts, now=now, keep=keep)
