@@ -12,14 +12,15 @@ with a higher SEQUENCE and a vanished one with STATUS:CANCELLED.
 
 from __future__ import annotations
 
-import unicodedata
+import functools
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Event, Timezone
 from icalendar.prop import vDuration
 
 from cancelwatch.scheduler.config.settings import Config
@@ -30,7 +31,7 @@ from cancelwatch.scheduler.policy.context import order_items
 from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scheduler.state.store import ExportedEvent, State, StoredOrder
 from cancelwatch.scheduler.watch.monitor import FromState
-from cancelwatch.scraper.read.markup import load_selectors
+from cancelwatch.scraper.read.markup import Marketplace, load_selectors
 from cancelwatch.scraper.read.model import Order, order_from_json
 
 LENGTH = timedelta(minutes=30)
@@ -56,11 +57,12 @@ def calendar_ics(
 ) -> bytes:
     """The feed at `now` for every account's orders (or only `account`'s), recording in
     `state` what it exported."""
+    run = _Export(cfg, now, lang)
     assess = FromState(state, cfg, now, lang)
     known: dict[tuple[str, str], _Known] = {}
     for stored in state.orders(account):
         order, assessment = assess(stored)
-        zone = _zone(stored)
+        zone = run.zone(stored)
         for found in dated(
             stored.account, order, assessment, zone=zone, alerts=cfg.alerts, now=now
         ):
@@ -72,12 +74,54 @@ def calendar_ics(
         now=now,
         keep=KEEP,
     )
+    vevents = [
+        _vevent(
+            event, known.get((event.event.account, event.event.uid)) or _earlier(state, event), run
+        )
+        for event in sorted(exported, key=lambda e: (e.event.at, e.event.uid))
+    ]
     calendar = _calendar(lang)
-    for event in sorted(exported, key=lambda e: (e.event.at, e.event.uid)):
-        about = known.get((event.event.account, event.event.uid)) or _earlier(state, event)
-        calendar.add_component(_vevent(event, about, cfg, now, lang))
-    calendar.add_missing_timezones()
+    # Each zone a TZID names, defined before the events that use it.
+    for tzid in sorted(run.used):
+        calendar.add_component(_vtimezone(tzid))
+    for vevent in vevents:
+        calendar.add_component(vevent)
     return bytes(calendar.to_ical())
+
+
+@dataclass
+class _Export:
+    """One export's settings, and each marketplace's table read once, not per event."""
+
+    cfg: Config
+    now: datetime
+    lang: Lang
+    markets: dict[str, Marketplace] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    """The zones the events' times name (TZID)."""
+
+    def market(self, name: str) -> Marketplace:
+        if name not in self.markets:
+            self.markets[name] = load_selectors(name).marketplace
+        return self.markets[name]
+
+    def zone(self, stored: StoredOrder) -> ZoneInfo:
+        return ZoneInfo(self.market(stored.marketplace).timezone)
+
+    def local(self, instant: datetime, stored: StoredOrder | None) -> datetime:
+        """`instant` in its marketplace's zone (noted as used); in UTC without an order."""
+        if stored is None:
+            return instant.astimezone(UTC)
+        zone = self.zone(stored)
+        self.used.add(zone.key)
+        return instant.astimezone(zone)
+
+
+@functools.cache
+def _vtimezone(tzid: str) -> Timezone:
+    # Worked out from the zone's rules once per process: it takes longer than the events.
+    # Never changed after, so every export may add the same one.
+    return Timezone.from_tzid(tzid)
 
 
 def _calendar(lang: Lang) -> Calendar:
@@ -102,37 +146,32 @@ def _earlier(state: State, event: ExportedEvent) -> _Known:
     return _Known(stored, order, None, None)
 
 
-def _vevent(
-    exported: ExportedEvent, about: _Known, cfg: Config, now: datetime, lang: Lang
-) -> Event:
-    ev = exported.event
-    zone = _zone(about.stored) if about.stored is not None else ZoneInfo("UTC")
+def _vevent(exported: ExportedEvent, about: _Known, run: _Export) -> Event:
+    ev, now, lang = exported.event, run.now, run.lang
     title = _title(lang, ev.kind, ev.estimated, about.order, ev.order_id)
     vevent = Event()
     vevent.add("uid", ev.uid)
     vevent.add("dtstamp", now.astimezone(UTC))
     vevent.add("sequence", exported.sequence)
     if ev.kind == "release":
-        day = ev.at.astimezone(zone).date()
+        day = (ev.at.astimezone(run.zone(about.stored)) if about.stored else ev.at).date()
         vevent.add("dtstart", day)
         vevent.add("dtend", day + timedelta(days=1))
     else:
-        vevent.add("dtstart", (ev.at - LENGTH).astimezone(zone))
-        vevent.add("dtend", ev.at.astimezone(zone))
+        vevent.add("dtstart", run.local(ev.at - LENGTH, about.stored))
+        vevent.add("dtend", run.local(ev.at, about.stored))
     vevent.add("transp", "TRANSPARENT")  # a deadline does not make you busy
     if about.stored is not None and about.order is not None:
-        url = _order_url(cfg, about.stored, about.order)
-        if url is not None:
-            vevent.add("url", url)
+        vevent.add("url", _order_url(run, about.stored, about.order))
     if exported.cancelled_at is not None:
         vevent.add("status", "CANCELLED")
         vevent.add("summary", words.text(lang, "gone") + title)
-        vevent.add("description", words.text(lang, "gone_body", order=ev.order_id))
+        vevent.add("description", _clean(words.text(lang, "gone_body", order=ev.order_id)))
         return vevent
     vevent.add("status", "CONFIRMED")
     vevent.add("summary", title)
     if about.dated is None or about.assessment is None:
-        when = f"{ev.at.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+        when = f"{run.local(ev.at, about.stored):%Y-%m-%d %H:%M %Z}"
         vevent.add("description", words.text(lang, "passed_body", when=when))
         return vevent
     vevent.add("description", _clean(_body(lang, about.dated, about.assessment)))
@@ -204,19 +243,17 @@ def _clean(text: str) -> str:
     """Page text without the characters iCalendar text may not hold (controls but tab and
     newline) or UTF-8 cannot (lone surrogates): item titles and seller names are the
     page's, and a hostile page may carry any."""
-    return "".join(
-        ch for ch in text if ch in "\t\n" or unicodedata.category(ch) not in ("Cc", "Cs")
-    )
+    return _UNWRITABLE.sub("", text)
 
 
-def _zone(stored: StoredOrder) -> ZoneInfo:
-    return ZoneInfo(load_selectors(stored.marketplace).marketplace.timezone)
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Unicode's control characters (category Cc) but tab and newline, and lone surrogates."""
 
 
-def _order_url(cfg: Config, stored: StoredOrder, order: Order) -> str | None:
+def _order_url(run: _Export, stored: StoredOrder, order: Order) -> str:
     """The order's page on the site it was read from (the demo store's for the demo)."""
-    market = load_selectors(stored.marketplace).marketplace
-    account = cfg.accounts.get(stored.account)
+    market = run.market(stored.marketplace)
+    account = run.cfg.accounts.get(stored.account)
     base = (account.base_url if account is not None else None) or market.base_url
     fallback = urljoin(base, market.order_details_url.format(order_id=order.id))
     url = urljoin(base, order.details_url) if order.details_url else fallback
