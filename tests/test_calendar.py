@@ -546,17 +546,42 @@ def test_the_database_keeps_no_words_of_the_feed(state: State) -> None:
     assert not any("見本" in str(value) or "期限" in str(value) for row in rows for value in row)
 
 
-def test_a_damaged_row_is_one_line_naming_it(state: State) -> None:
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("sequence", -4),
+        ("kind", "birthday"),
+        ("at", "0001-01-01T00:00:00.000000+00:00"),  # the feed's arithmetic would overflow
+        ("at", "yesterday"),
+        ("estimated", 2),
+    ],
+)
+def test_a_damaged_row_is_one_line_naming_it(state: State, column: str, value: object) -> None:
     export(state)
     conn = sqlite3.connect(state.path)
     conn.execute("PRAGMA ignore_check_constraints = ON")
-    conn.execute("UPDATE calendar_events SET sequence = -4 WHERE order_id = ?", (SELLER,))
+    conn.execute(f"UPDATE calendar_events SET {column} = ? WHERE order_id = ?", (value, SELLER))
     conn.commit()
     conn.close()
-    with pytest.raises(
-        StateError, match=r"table calendar_events, event cancel-503-0000001.*sequence"
-    ):
+    pattern = (
+        rf"table calendar_events, event cancel-503-0000001-0000001-\w+@cancelwatch, column {column}"
+    )
+    with pytest.raises(StateError, match=pattern):
         export(state)
+
+
+def test_a_cancelled_time_at_the_end_of_the_calendar_does_not_overflow(state: State) -> None:
+    export(state)
+    conn = sqlite3.connect(state.path)
+    conn.execute(
+        "UPDATE calendar_events SET cancelled_at = '9999-12-31T23:59:59.999999+00:00' "
+        "WHERE order_id = ?",
+        (SELLER,),
+    )
+    conn.commit()
+    conn.close()
+    gone = by_order(export(state, NOW + timedelta(days=100)))[("cancel", SELLER)]
+    assert str(gone["STATUS"]) == "CANCELLED"
 
 
 # ---- cancelwatch calendar ------------------------------------------------------------------

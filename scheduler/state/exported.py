@@ -26,6 +26,11 @@ from cancelwatch.scheduler.state.schema import (
     parse_instant_or_none,
 )
 
+_YEARS = range(1995, 3000)
+"""The years of the windows the policy computes (it reads no page date outside them): a
+stored time beyond them was not written by cancelwatch, and near the ends of the calendar
+the feed's arithmetic would overflow."""
+
 
 @dataclass(frozen=True)
 class FeedEvent:
@@ -118,7 +123,7 @@ def _earlier(
     """An event exported before and not computed now: kept as it was (its time passed),
     cancelled (it went away before its time), or dropped `keep` after either."""
     since = row.cancelled_at or row.event.at
-    if since + keep <= now:
+    if since <= now - keep:
         conn.execute(
             "DELETE FROM calendar_events WHERE account = ? AND uid = ?",
             (row.event.account, row.event.uid),
@@ -160,12 +165,15 @@ def _from_row(row: sqlite3.Row) -> ExportedEvent:
             raise damaged(f"{where}, column {column}", row[column], "text")
     if row["estimated"] not in (0, 1):
         raise damaged(f"{where}, column estimated", row["estimated"], "0 or 1")
+    at = parse_instant(row["at"], f"{where}, column at")
+    if at.year not in _YEARS:
+        raise damaged(f"{where}, column at", row["at"], "a time between 1995 and 2999")
     event = FeedEvent(
         account=row["account"],
         uid=row["uid"],
         kind=kind,
         order_id=row["order_id"],
-        at=parse_instant(row["at"], f"{where}, column at"),
+        at=at,
         estimated=bool(row["estimated"]),
     )
     cancelled = parse_instant_or_none(row["cancelled_at"], f"{where}, column cancelled_at")
