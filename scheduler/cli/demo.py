@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cancelwatch.scheduler.cli import page_report as report
+from cancelwatch.scheduler.cli import serve as cli_serve
 from cancelwatch.scheduler.cli import windows_report as wr
 from cancelwatch.scheduler.cli.context import (
     App,
@@ -73,13 +74,23 @@ LAYOUTS = ("classic", "react")
     "heard by its mail and alerted (takes a little over 2 minutes; amazon.co.jp or "
     "amazon.com).",
 )
+@click.option(
+    "--serve",
+    is_flag=True,
+    help="Then keep the demo's dashboard open (its address is printed) until Ctrl-C.",
+)
 @pass_app
-def demo(app: App, marketplace: str, headed: bool, layout: str, mail: bool) -> None:
+def demo(app: App, *, marketplace: str, headed: bool, layout: str, mail: bool, serve: bool) -> None:
     """A whole check against the embedded demo store, with its windows and alerts: no
     Amazon account needed."""
     cfg = app.config
+    if mail and serve:
+        raise UsageError("demo --mail and --serve go one at a time: choose one")
     if mail:
         _demo_mail(app, marketplace, headed, layout)
+        return
+    if serve:
+        _demo_serve(app, marketplace, headed, layout)
         return
     with report.progress_display() as progress, notifier_for(cfg) as notifier:
         outcome = run_demo(
@@ -94,6 +105,47 @@ def demo(app: App, marketplace: str, headed: bool, layout: str, mail: bool) -> N
     if outcome.error:
         raise outcome.error
     app.emit(wr.outcome_json(outcome, app.clock()), wr.print_outcome)
+
+
+def _demo_serve(app: App, marketplace: str, headed: bool, layout: str) -> None:
+    """The demo check, then its dashboard on a free port of 127.0.0.1 until Ctrl-C; the
+    store stays up too, so the page's order links open."""
+    cfg = app.config
+    with notifier_for(cfg) as notifier, contextlib.ExitStack() as stack:
+        with report.progress_display() as progress:
+            demo = stack.enter_context(
+                _session(
+                    marketplace,
+                    cfg,
+                    notifier,
+                    clock=app.clock,
+                    headed=headed,
+                    progress=progress,
+                    layout=layout,
+                )
+            )
+            outcome = demo.check()
+        if outcome.error:
+            raise outcome.error
+        app.emit(wr.outcome_json(outcome, app.clock()), wr.print_outcome)
+        shown = replace(
+            cfg, accounts={DEMO_ACCOUNT: Account(DEMO_ACCOUNT, marketplace, demo.store.base_url)}
+        )
+        dashboard = stack.enter_context(
+            cli_serve.dashboard_for(
+                shown,
+                demo.state,
+                app.clock,
+                language(cfg),
+                host="127.0.0.1",
+                port=0,
+                # Thrown away with the demo's database: the user's own token stays theirs.
+                token_folder=demo.state.path.parent,
+            )
+        )
+        cli_serve.announce(dashboard)
+        cli_serve.wait_until_interrupted()
+    click.echo("cancelwatch: demo stopped", err=True)
 
 
 def _demo_mail(app: App, marketplace: str, headed: bool, layout: str) -> None:

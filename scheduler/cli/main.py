@@ -17,6 +17,7 @@ from cancelwatch.scheduler.cli import check as cli_check
 from cancelwatch.scheduler.cli import demo as cli_demo
 from cancelwatch.scheduler.cli import mail as cli_mail
 from cancelwatch.scheduler.cli import pages as cli_pages
+from cancelwatch.scheduler.cli import serve as cli_serve
 from cancelwatch.scheduler.cli import service as cli_service
 from cancelwatch.scheduler.cli import setup as cli_setup
 from cancelwatch.scheduler.cli import watch as cli_watch
@@ -52,6 +53,7 @@ for _command in (
     *cli_watch.COMMANDS,
     *cli_setup.COMMANDS,
     *cli_service.COMMANDS,
+    *cli_serve.COMMANDS,
     *cli_account.COMMANDS,
     *cli_mail.COMMANDS,
     *cli_calendar.COMMANDS,

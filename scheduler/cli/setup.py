@@ -107,6 +107,7 @@ def _config_rows(cfg: Config) -> Iterator[tuple[str, Any, str]]:
         "quiet_hours": cfg.quiet_hours,
         "notify": cfg.notify,
         "rules": cfg.rules,
+        "serve": cfg.serve,
     }
     for section, value in sections.items():
         if value is None or not is_dataclass(value):

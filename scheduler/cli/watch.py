@@ -43,6 +43,11 @@ def watch(app: App) -> None:
         scheduler, watcher = jobs.build(
             cfg, state, notifier, lang, run_check, clock=app.clock, lock=_held_by_the_child
         )
+        dashboard = None
+        if cfg.serve.enabled:  # only then: the dashboard's modules stay out of the watcher
+            from cancelwatch.scheduler.cli import serve as cli_serve  # noqa: PLC0415
+
+            dashboard = cli_serve.watcher_dashboard(cfg, state, app.clock, lang, watcher)
         # An order or shipment mail asks for a check; the watcher's limits decide when.
         mail = MailWatch(state, watcher.request_check, config_mailboxes(cfg, state))
         click.echo(
@@ -56,6 +61,8 @@ def watch(app: App) -> None:
             jobs.run_until_stopped(scheduler, stopping)
         finally:
             mail.stop()
+            if dashboard is not None:
+                dashboard.stop()
     click.echo("cancelwatch: stopped", err=True)
 
 

@@ -455,6 +455,15 @@ class NotifyTable(_Table):
     language: Literal["ja", "en"] | None = _about('"ja" or "en"')
 
 
+class ServeTable(_Table):
+    enabled: bool | None = _about("true or false")
+    host: Annotated[str, AfterValidator(_host)] | None = _about(
+        'a host name or IP address to listen on, like "127.0.0.1" (loopback: this computer '
+        'only) or "0.0.0.0" (every network the computer is on)'
+    )
+    port: int | None = _whole(1024, 65535, "port")
+
+
 class RulesTable(_Table):
     seller_window: dict[Marketplace, SellerWindow] | None = _about(
         'a table of marketplace = duration, like { "amazon.co.jp" = "5m" }'
@@ -482,6 +491,7 @@ class ConfigFile(_Table):
     quiet_hours: QuietTable | None = _about("a table like [quiet_hours] with start and end")
     notify: NotifyTable | None = _about("a table like [notify]")
     rules: RulesTable | None = _about("a table like [rules]")
+    serve: ServeTable | None = _about("a table like [serve]")
 
 
 # -- one line per error -----------------------------------------------------------------

@@ -143,6 +143,17 @@ class NotifySettings:
 
 
 @dataclass(frozen=True)
+class ServeSettings:
+    """The local dashboard ([serve]): `cancelwatch serve`, or `watch` when enabled."""
+
+    enabled: bool = False
+    """Whether `cancelwatch watch` also serves the dashboard."""
+    host: str = "127.0.0.1"
+    """Loopback: only this computer can reach it. Any other address opens it to the network."""
+    port: int = 8765
+
+
+@dataclass(frozen=True)
 class Config:
     accounts: dict[str, Account] = field(default_factory=dict)
     browser: BrowserSettings = field(default_factory=BrowserSettings)
@@ -153,6 +164,7 @@ class Config:
     notify: NotifySettings = field(default_factory=NotifySettings)
     rules: Rules = field(default_factory=default_rules)
     """The policy's rules: seller windows, Kindle days, pre-order lead and offsets."""
+    serve: ServeSettings = field(default_factory=ServeSettings)
     source: str | None = None
     """The file this came from, or None for the defaults."""
     set_keys: frozenset[str] = frozenset()
@@ -212,6 +224,7 @@ def _config(data: dict[str, Any], path: str) -> Config:
         quiet_hours=_quiet(file.quiet_hours),
         notify=_notify(file.notify),
         rules=_rules(file.rules, alerts),
+        serve=ServeSettings(**_set(file.serve)),
         source=path,
         set_keys=frozenset(
             f"{section}.{key}"
