@@ -554,3 +554,9 @@ def test_watch_check_now_is_planned_within_the_minimum_gap(tmp_path, monkeypatch
             assert "2026-11-26 12:06 JST (in 4 min): " in page
         finally:
             dashboard.stop()
+
+
+def test_demo_serves_or_mails_one_at_a_time(home):
+    code, out, err = cancelwatch("demo", "--mail", "--serve")
+    assert (code, out) == (2, "")
+    assert err == "cancelwatch: error: demo --mail and --serve go one at a time: choose one\n"
