@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -209,5 +209,7 @@ def test_the_watcher_checks_and_sends_by_the_clock_it_is_given(tmp_path: Path) -
         check = state.last_check("idle")
     assert alert is not None and alert.sent_at is not None, said[-2000:]
     assert alert.sent_at >= FAR  # sent at the watcher's time, as its due time came
-    # The account's check ran on the watcher's clock too (and failed: nothing listens there).
-    assert check is not None and (check.started_at, check.finished_at) == (FAR, FAR)
+    # The account's check ran on the watcher's clock too (and failed: nothing listens there),
+    # in a child that took the watcher's time and let it run on from there.
+    assert check is not None
+    assert FAR <= check.started_at <= check.finished_at < FAR + timedelta(minutes=1)

@@ -219,6 +219,14 @@ def test_tests_and_benchmarks_import_the_installed_names() -> None:
             "cancelwatch.scheduler.mail.imap",
             ("playwright", "cancelwatch.scheduler.state", "sqlite3"),
         ),
+        # The watcher lives for weeks and checks in a child process: what only a check,
+        # the calendar or the dashboard uses must stay out of its memory.
+        (
+            "cancelwatch.scheduler.cli.watch",
+            ("playwright", "icalendar", "starlette", "uvicorn", "jinja2"),
+        ),
+        # The group imports a command's module only when that command runs.
+        ("cancelwatch.scheduler.cli.main", ("cancelwatch.scheduler.cli.check", "playwright")),
     ],
 )
 def test_importing_a_pure_package_loads_no_browser_and_no_database(
@@ -256,3 +264,16 @@ def test_the_wheel_lists_every_package_folder() -> None:
     # selectors/ stays data: a package of that name would shadow the stdlib's selectors
     # wherever the source tree is on sys.path (pytest puts it there).
     assert not (ROOT / "selectors" / "__init__.py").exists()
+
+
+def test_the_command_table_names_every_command_where_it_lives() -> None:
+    from cancelwatch.scheduler.cli.main import COMMANDS  # noqa: PLC0415
+
+    defined = {}
+    for init in sorted((ROOT / "scheduler" / "cli").glob("*.py")):
+        if init.stem == "main":
+            continue
+        module = __import__(f"cancelwatch.scheduler.cli.{init.stem}", fromlist=["COMMANDS"])
+        for command in getattr(module, "COMMANDS", ()):
+            defined[command.name] = init.stem
+    assert defined == COMMANDS

@@ -10,7 +10,7 @@ import click
 
 from cancelwatch.scheduler.cli.context import App, account_option, pass_app
 from cancelwatch.scheduler.feed.calendar import calendar_ics
-from cancelwatch.scheduler.watch.accounts import language
+from cancelwatch.scheduler.notify.configured import language
 from cancelwatch.scraper.browse.credentials import write_private
 from cancelwatch.scraper.errors import UsageError
 

@@ -3,7 +3,6 @@ status, advise, deadline (answer from the database, without the network)."""
 
 from __future__ import annotations
 
-import math
 import sys
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -21,12 +20,13 @@ from cancelwatch.scheduler.cli.context import (
     pass_app,
 )
 from cancelwatch.scheduler.config.settings import Config
+from cancelwatch.scheduler.notify.configured import language, notifier_for
 from cancelwatch.scheduler.state.store import State, StoredOrder
 from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch import jobs
-from cancelwatch.scheduler.watch.accounts import check_account, language, notifier_for
+from cancelwatch.scheduler.watch.accounts import check_account
 from cancelwatch.scheduler.watch.monitor import FromState, Outcome
-from cancelwatch.scheduler.watch.planner import Limits, TooSoon, earliest_allowed
+from cancelwatch.scheduler.watch.planner import TooSoon
 from cancelwatch.scraper.errors import ConfigError, UsageError
 from cancelwatch.scraper.read.markup import load_selectors
 
@@ -50,7 +50,7 @@ def check(app: App, account: str | None, headed: bool) -> None:
         for acc in accounts:
             with jobs.account_lock(acc.name) as mine:
                 try:
-                    within_limits(state, cfg, acc.name, app.clock(), mine)
+                    jobs.within_limits(state, cfg, acc.name, app.clock(), mine)
                 except TooSoon as exc:
                     refused.append(exc)
                     continue
@@ -71,28 +71,6 @@ def check(app: App, account: str | None, headed: bool) -> None:
         raise failed[0]  # exit code by kind: 3 sign-in, 4 unreachable, 1 blind
     if refused or any(o.needs_user for o in outcomes):
         sys.exit(EXIT_ATTENTION)
-
-
-def within_limits(state: State, cfg: Config, account: str, now: datetime, mine: bool) -> None:
-    """Raise TooSoon when a check of `account` may not start now: another cancelwatch is
-    checking it, or the gap since the last check recorded (by any process) or the daily
-    ceiling holds it back. A one-off check refuses rather than waits: a command that sits
-    for minutes looks hung, and running it again later is the user's choice."""
-    if not mine:
-        raise TooSoon(
-            f"{account}: another cancelwatch (the watcher?) is checking it right now; "
-            "nothing done, its result will be in `cancelwatch status`"
-        )
-    starts = jobs.recorded_starts(state, account, now)
-    allowed = earliest_allowed(starts, now, Limits.of(cfg))
-    if allowed.at <= now:
-        return
-    wait = math.ceil((allowed.at - now).total_seconds() / 60)
-    raise TooSoon(
-        f"{account}: the last check started at {wr.local_time(max(starts))}; "
-        f"{allowed.because} in {cfg.source or 'config.toml'} allows the next at "
-        f"{wr.local_time(allowed.at)} (in {wait} min); nothing done"
-    )
 
 
 @click.command()

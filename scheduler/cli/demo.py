@@ -33,12 +33,13 @@ from cancelwatch.scheduler.config.settings import Account, Config
 from cancelwatch.scheduler.mail.maildir import MaildirSource
 from cancelwatch.scheduler.mail.rules import load_rules
 from cancelwatch.scheduler.notify.channels import Notifier
+from cancelwatch.scheduler.notify.configured import language, notifier_for
 from cancelwatch.scheduler.state.rows import AlertRow
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch import jobs
 from cancelwatch.scheduler.watch import planner as pl
-from cancelwatch.scheduler.watch.accounts import language, local_today, notifier_for
+from cancelwatch.scheduler.watch.accounts import local_today
 from cancelwatch.scheduler.watch.check import Target, open_browser, read_orders
 from cancelwatch.scheduler.watch.mailwatch import Heard, Mailbox, MailWatch
 from cancelwatch.scheduler.watch.monitor import Outcome, WatchedCheck

@@ -5,22 +5,13 @@ Errors become a message and an exit code here and nowhere else.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sqlite3
 import sys
 
 import click
 
-from cancelwatch.scheduler.cli import account as cli_account
-from cancelwatch.scheduler.cli import calendar as cli_calendar
-from cancelwatch.scheduler.cli import check as cli_check
-from cancelwatch.scheduler.cli import demo as cli_demo
-from cancelwatch.scheduler.cli import mail as cli_mail
-from cancelwatch.scheduler.cli import pages as cli_pages
-from cancelwatch.scheduler.cli import serve as cli_serve
-from cancelwatch.scheduler.cli import service as cli_service
-from cancelwatch.scheduler.cli import setup as cli_setup
-from cancelwatch.scheduler.cli import watch as cli_watch
 from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.state.store import DB_NAME
 from cancelwatch.scraper.browse.credentials import hold_passphrase
@@ -29,8 +20,44 @@ from cancelwatch.scraper.paths import data_dir
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
+COMMANDS: dict[str, str] = {
+    "parse": "pages",
+    "doctor": "pages",
+    "demo": "demo",
+    "demo-store": "demo",
+    "check": "check",
+    "status": "check",
+    "advise": "check",
+    "deadline": "check",
+    "calendar": "calendar",
+    "watch": "watch",
+    "watched-check": "watch",
+    "serve": "serve",
+    "login": "setup",
+    "config": "setup",
+    "service": "service",
+    "logout": "account",
+    "mail": "mail",
+}
+"""Each command's module under scheduler/cli. A module is imported only when one of its
+commands runs (or --help lists them): `watch` lives for weeks, and what it never uses (the
+browser's modules, the dashboard's, the calendar's) should not sit in its memory."""
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*COMMANDS, *(name for name in super().list_commands(ctx) if name not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:  # one added with add_command, e.g. by a test
+            return super().get_command(ctx, cmd_name)
+        found = importlib.import_module(f"cancelwatch.scheduler.cli.{module}")
+        commands: tuple[click.Command, ...] = found.COMMANDS
+        return {command.name: command for command in commands}[cmd_name]
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log lines on stderr (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.version_option(package_name="cancelwatch")
@@ -44,21 +71,6 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     logging.basicConfig(
         level=level, format="cancelwatch: %(levelname)s: %(message)s", stream=sys.stderr
     )
-
-
-for _command in (
-    *cli_pages.COMMANDS,
-    *cli_demo.COMMANDS,
-    *cli_check.COMMANDS,
-    *cli_watch.COMMANDS,
-    *cli_setup.COMMANDS,
-    *cli_service.COMMANDS,
-    *cli_serve.COMMANDS,
-    *cli_account.COMMANDS,
-    *cli_mail.COMMANDS,
-    *cli_calendar.COMMANDS,
-):
-    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

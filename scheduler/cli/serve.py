@@ -26,10 +26,10 @@ from cancelwatch.scheduler.cli import windows_report as wr
 from cancelwatch.scheduler.cli.context import App, Clock, pass_app
 from cancelwatch.scheduler.config.schema import ConfigFile, describe
 from cancelwatch.scheduler.config.settings import Config, ServeSettings
+from cancelwatch.scheduler.notify.configured import language
 from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scheduler.state.store import DeliveryRow, State
 from cancelwatch.scheduler.watch import jobs
-from cancelwatch.scheduler.watch.accounts import language
 from cancelwatch.scheduler.watch.monitor import FromState
 from cancelwatch.scheduler.watch.planner import Planned
 from cancelwatch.scraper.errors import UsageError

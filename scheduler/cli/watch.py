@@ -10,11 +10,10 @@ from contextlib import contextmanager
 
 import click
 
-from cancelwatch.scheduler.cli.check import within_limits
 from cancelwatch.scheduler.cli.context import App, pass_app
 from cancelwatch.scheduler.config.settings import Account
+from cancelwatch.scheduler.notify.configured import language, notifier_for
 from cancelwatch.scheduler.watch import child, jobs
-from cancelwatch.scheduler.watch.accounts import check_account, language, notifier_for
 from cancelwatch.scheduler.watch.mailwatch import MailWatch, config_mailboxes
 from cancelwatch.scheduler.watch.monitor import Outcome
 
@@ -38,7 +37,7 @@ def watch(app: App) -> None:
 
         def run_check(account: Account) -> None:
             # In a child, which takes the account's lock itself: the watcher stays small.
-            child.run_in_child(account.name, stopping, verbosity=verbosity)
+            child.run_in_child(account.name, stopping, clock=app.clock, verbosity=verbosity)
 
         scheduler, watcher = jobs.build(
             cfg, state, notifier, lang, run_check, clock=app.clock, lock=_held_by_the_child
@@ -77,12 +76,15 @@ def _held_by_the_child(_account: str) -> Iterator[bool]:
 def watched_check(app: App, account_name: str) -> None:
     """One check of `watch`'s, in a process of its own (scheduler/watch/child.py): the
     account's lock and the limits as a one-off `check` keeps them, the result in state.db."""
+    # Here, not at the top: the watcher itself never imports the browser's modules.
+    from cancelwatch.scheduler.watch.accounts import check_account  # noqa: PLC0415
+
     stop = threading.Event()
-    child.follow_watcher(stop)
+    app.clock = child.follow_watcher(stop)
     cfg = app.config
     account = cfg.account(account_name)
     with jobs.account_lock(account.name) as mine, notifier_for(cfg) as notifier:
-        within_limits(app.state, cfg, account.name, app.clock(), mine)
+        jobs.within_limits(app.state, cfg, account.name, app.clock(), mine)
         outcome = check_account(account, cfg, app.state, notifier, clock=app.clock, stop=stop)
     _log_outcome(outcome)
     if outcome.error is not None:

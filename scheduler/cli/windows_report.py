@@ -14,7 +14,7 @@ from cancelwatch.scheduler.cli.page_report import make_console
 from cancelwatch.scheduler.policy.assess import Assessment, Window
 from cancelwatch.scheduler.state.store import AlertRow, CheckRow
 from cancelwatch.scheduler.watch.monitor import Outcome
-from cancelwatch.scheduler.watch.planner import Planned
+from cancelwatch.scheduler.watch.planner import Planned, local_time
 from cancelwatch.scraper.read.markup import load_selectors
 from cancelwatch.scraper.read.model import Order, to_json
 
@@ -135,11 +135,6 @@ def _left(seconds: int | None) -> str:
         return f"{span.days} d"
     hours, rest = divmod(seconds, 3600)
     return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min"
-
-
-def local_time(moment: datetime) -> str:
-    """A moment in this computer's time zone, to the second: when a check may run."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def status_json(

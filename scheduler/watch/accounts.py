@@ -12,8 +12,8 @@ from datetime import date, datetime
 import pyotp
 
 from cancelwatch.scheduler.config.settings import Account, Config
-from cancelwatch.scheduler.notify.channels import Notifier, default_lang
-from cancelwatch.scheduler.policy.words import Lang
+from cancelwatch.scheduler.notify.channels import Notifier
+from cancelwatch.scheduler.notify.configured import language
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch.check import Target, open_browser, read_orders
 from cancelwatch.scheduler.watch.monitor import Outcome, WatchedCheck
@@ -46,14 +46,6 @@ def target_for(account: Account, credentials: Callable[[], Credentials] | None =
         credentials=credentials or (lambda: load_credentials(account.name, store)),
         store=store,
     )
-
-
-def language(cfg: Config) -> Lang:
-    return "ja" if default_lang(cfg.notify.language) == "ja" else "en"
-
-
-def notifier_for(cfg: Config) -> Notifier:
-    return Notifier(desktop=cfg.notify.desktop, apprise_urls=cfg.notify.apprise, lang=language(cfg))
 
 
 def local_today(clock: Clock) -> date:

@@ -9,10 +9,10 @@ does not pass unnoticed.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scheduler.state.store import NewAlert
-from cancelwatch.scraper.browse.guard import Refused
 from cancelwatch.scraper.browse.readonly import (
     Family,
     Refusal,
@@ -20,6 +20,9 @@ from cancelwatch.scraper.browse.readonly import (
     reading_page,
     server_view,
 )
+
+if TYPE_CHECKING:  # the browser's modules: the watcher imports this module without them
+    from cancelwatch.scraper.browse.guard import Refused
 
 GUARD_BLOCKED = "guard_blocked"
 _MAX_LISTED = 5

@@ -9,7 +9,8 @@ the result from there when it plans the next one.
 
 The child is tied to the watcher by its standard input, which the watcher holds open:
 the first line carries what the child may need and must never get through its
-environment or its arguments (the secrets file's passphrase); end of file means the
+environment or its arguments (the secrets file's passphrase), and the watcher's clock, so
+that a check runs at the time the watcher is told (a test's, for one); end of file means the
 watcher has stopped or died, and the child stops its check at the next page, as the
 watcher's own check did on SIGTERM. A watcher killed with SIGKILL thus leaves no check
 running behind it.
@@ -24,7 +25,9 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from types import FrameType
 from typing import IO
 
@@ -54,7 +57,12 @@ def verbosity_flags(level: int) -> list[str]:
     return ["-v"] if level <= logging.INFO else []
 
 
-def run_in_child(account: str, stop: threading.Event, *, verbosity: Sequence[str] = ()) -> int:
+Clock = Callable[[], datetime]
+
+
+def run_in_child(
+    account: str, stop: threading.Event, *, clock: Clock, verbosity: Sequence[str] = ()
+) -> int:
     """Run one check of `account` in a child process; its exit code. `stop` set: the child
     is told to stop (its stdin closes), and killed if it has not ended within GRACE_S."""
     child = subprocess.Popen(
@@ -66,7 +74,7 @@ def run_in_child(account: str, stop: threading.Event, *, verbosity: Sequence[str
     )
     assert child.stdin is not None  # stdin=PIPE
     try:
-        _hand_over(child.stdin)
+        _hand_over(child.stdin, clock())
         return _await(child, stop)
     finally:
         if child.poll() is None:
@@ -74,9 +82,10 @@ def run_in_child(account: str, stop: threading.Event, *, verbosity: Sequence[str
             child.wait()
 
 
-def _hand_over(stdin: IO[str]) -> None:
+def _hand_over(stdin: IO[str], now: datetime) -> None:
+    said = {"passphrase": held_passphrase(), "now": now.isoformat()}
     try:
-        stdin.write(json.dumps({"passphrase": held_passphrase()}) + "\n")
+        stdin.write(json.dumps(said) + "\n")
         stdin.flush()
     except BrokenPipeError:
         pass  # the child ended already; its exit code says why
@@ -102,28 +111,45 @@ def _await(child: subprocess.Popen[str], stop: threading.Event) -> int:
 # -- the child's side -------------------------------------------------------------------------
 
 
-def follow_watcher(stop: threading.Event, stdin: IO[str] | None = None) -> None:
+def follow_watcher(stop: threading.Event, stdin: IO[str] | None = None) -> Clock:
     """In the child: take what the watcher hands over, then set `stop` when the watcher
-    closes our stdin (it stops, or it died) or sends SIGTERM."""
+    closes our stdin (it stops, or it died) or sends SIGTERM. The watcher's clock, going on
+    from the moment it handed over."""
     source = stdin or sys.stdin
     first = source.readline()
     if not first:
         raise UsageError(f"{COMMAND} is run by `cancelwatch watch`, not by hand")
-    take_passphrase(_passphrase(first))
+    said = _hand_over_read(first)
+    take_passphrase(said.get("passphrase"))
+    clock = _going_on_from(said.get("now"))
     threading.Thread(target=_stop_at_eof, args=(source, stop), daemon=True).start()
 
     def on_term(_signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, on_term)
+    return clock
 
 
-def _passphrase(line: str) -> str | None:
+def _hand_over_read(line: str) -> dict[str, str]:
     try:
-        value = json.loads(line).get("passphrase")
-    except (ValueError, AttributeError):
-        raise UsageError(f"{COMMAND}: unreadable hand-over from the watcher") from None
-    return value if isinstance(value, str) else None
+        said = json.loads(line)
+    except ValueError:
+        said = None
+    if not isinstance(said, dict) or not all(isinstance(v, str | None) for v in said.values()):
+        raise UsageError(f"{COMMAND}: unreadable hand-over from the watcher")
+    return {k: v for k, v in said.items() if isinstance(v, str)}
+
+
+def _going_on_from(now: str | None) -> Clock:
+    try:
+        then = datetime.fromisoformat(now or "")
+    except ValueError:
+        raise UsageError(f"{COMMAND}: the watcher handed over no time") from None
+    if then.tzinfo is None:
+        raise UsageError(f"{COMMAND}: the watcher handed over a time without its zone")
+    started = time.monotonic()
+    return lambda: then + timedelta(seconds=time.monotonic() - started)
 
 
 def _stop_at_eof(source: IO[str], stop: threading.Event) -> None:

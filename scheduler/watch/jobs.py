@@ -13,6 +13,7 @@ sending.
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import random
 import signal
@@ -143,6 +144,28 @@ def account_lock(account: str) -> Iterator[bool]:
         yield True
     finally:
         lock.release()
+
+
+def within_limits(state: State, cfg: Config, account: str, now: datetime, mine: bool) -> None:
+    """Raise TooSoon when a check of `account` may not start now: another cancelwatch is
+    checking it, or the gap since the last check recorded (by any process) or the daily
+    ceiling holds it back. A one-off check refuses rather than waits: a command that sits
+    for minutes looks hung, and running it again later is the user's choice."""
+    if not mine:
+        raise pl.TooSoon(
+            f"{account}: another cancelwatch (the watcher?) is checking it right now; "
+            "nothing done, its result will be in `cancelwatch status`"
+        )
+    starts = recorded_starts(state, account, now)
+    allowed = pl.earliest_allowed(starts, now, pl.Limits.of(cfg))
+    if allowed.at <= now:
+        return
+    wait = math.ceil((allowed.at - now).total_seconds() / 60)
+    raise pl.TooSoon(
+        f"{account}: the last check started at {pl.local_time(max(starts))}; "
+        f"{allowed.because} in {cfg.source or 'config.toml'} allows the next at "
+        f"{pl.local_time(allowed.at)} (in {wait} min); nothing done"
+    )
 
 
 # -- the watcher ------------------------------------------------------------------------------

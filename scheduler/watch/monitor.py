@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,6 @@ from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch.blocked import guard_alert
 from cancelwatch.scheduler.watch.dispatch import Dispatched, dispatch
 from cancelwatch.scheduler.watch.labels_alert import labels_alert
-from cancelwatch.scraper.browse.crawl import CrawlResult
 from cancelwatch.scraper.errors import AmazonUnavailable, SelectorFailure, SignInNeeded
 from cancelwatch.scraper.read.markup import load_selectors
 from cancelwatch.scraper.read.model import (
@@ -40,9 +40,12 @@ from cancelwatch.scraper.read.model import (
     tracking_from_json,
 )
 
+if TYPE_CHECKING:  # the browser's modules: the watcher imports this module without them
+    from cancelwatch.scraper.browse.crawl import CrawlResult
+
 log = logging.getLogger(__name__)
 
-Reader = Callable[[], CrawlResult]
+Reader = Callable[[], "CrawlResult"]
 """Reads the account's orders (a browser, a crawl); injected, so tests can give pages."""
 
 _FAILURE_TITLES = {

@@ -171,3 +171,8 @@ def limited(planned: Planned, allowed: Allowed) -> Planned:
 
 
 Spread = Callable[[], float]
+
+
+def local_time(moment: datetime) -> str:
+    """A moment in this computer's time zone, to the second: when a check may run."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
