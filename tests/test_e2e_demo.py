@@ -152,6 +152,29 @@ def test_stops_paging_once_a_page_holds_only_old_closed_orders(make_store, brows
     assert open_ids <= {o.id for o in result.orders}
 
 
+def test_after_a_first_check_paging_stops_where_a_page_ends_in_old_closed_orders(
+    make_store, browser
+):
+    store = make_store(history=200)
+    open_orders = [
+        o for o in store.scenario.orders
+        if o.stage(START).status not in (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
+    ]  # fmt: skip
+    oldest_open = min(o.expected(locale_for("amazon.co.jp"), START).placed_on for o in open_orders)
+    first = _read(store, browser, known_open_since=oldest_open)
+    loads = _list_loads(store)
+    again = _read(store, browser, known_open_since=oldest_open, read_before=True)
+    # The first check reads on until a whole page is old and closed; a later one, which
+    # knows where the open orders are, stops at the first page that ends so.
+    assert again.pages_read < first.pages_read
+    assert _list_loads(store) - loads < loads  # fewer list pages fetched from the store
+    assert {o.id for o in open_orders} <= {o.id for o in again.orders}
+
+
+def _list_loads(store: DemoStore) -> int:
+    return sum(1 for r in store.requests if r.path == "/your-orders/orders")
+
+
 def test_second_check_reuses_the_session(make_store, browser):
     store = make_store()
     secrets = MemoryStore()

@@ -368,6 +368,11 @@ class State:
         )
         return check_from_row(rows[0]) if rows else None
 
+    def read_before(self, account: str) -> bool:
+        """Whether a check of `account` has read its orders (a check that ended "ok")."""
+        sql = "SELECT 1 FROM checks WHERE account = ? AND result = 'ok' LIMIT 1"
+        return bool(self._read(sql, (account,)))
+
     def check_starts(self, account: str, since: datetime) -> list[datetime]:
         """When the account's checks started, at or after `since`, oldest first: whichever
         process ran them, for the daily ceiling."""

@@ -83,6 +83,7 @@ def check_account(
                 progress=progress,
                 stop=stop,
                 previous=previous_sight(state, account.name),
+                read_before=state.read_before(account.name),
             )
 
     check = WatchedCheck(

@@ -77,6 +77,7 @@ def read_orders(
     progress: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
     previous: Callable[[str], Order | None] | None = None,
+    read_before: bool = False,
 ) -> CrawlResult:
     sel = load_selectors(target.marketplace)
     state = load_session(target.account, target.store) if target.store else None
@@ -102,6 +103,7 @@ def read_orders(
             progress=progress,
             stop=stop,
             previous=previous,
+            read_before=read_before,
         )
         result = crawl.run()
         if target.store is not None and session_wanted(target.account, loaded=state is not None):

@@ -1,8 +1,9 @@
 """Which pages to open, in what order, and how gently.
 
 Newest orders first, one page at a time with a pause between loads. Paging stops once a
-page holds only closed orders older than the oldest open one, so the cost follows the
-open orders, not the length of the history. Details and tracking pages are opened only
+page holds only closed orders older than the oldest open one (after a first check, once a
+page ends in a few such orders: the earlier checks say how far back the open ones go), so
+the cost follows the open orders, not the length of the history. Details and tracking pages are opened only
 for open orders that need them: a seller that an earlier check read off an order's details
 page is taken from that sight (`Crawl.previous`) instead of loading the page again, since
 who sells an item of an order does not change.
@@ -108,6 +109,9 @@ class Crawl:
     previous: Callable[[str], Order | None] | None = None
     """An order as an earlier check last saw it (by id), or None: where its sellers come
     from when the list does not print them."""
+    read_before: bool = False
+    """An earlier check read this account's orders, so `known_open_since` says how far back
+    its open orders go: paging may stop where the page ends in old closed orders."""
     _loads: int = 0
     _read_at: float | None = None
     _guard: Guard = field(init=False, repr=False)
@@ -151,11 +155,20 @@ class Crawl:
             if open_here:
                 oldest_open = min([*open_here, *([oldest_open] if oldest_open else [])])
             horizon = min(floor, oldest_open) if oldest_open else floor
-            if _all_closed_before(page.orders, horizon, is_open):
+            if _all_closed_before(self._settled(page.orders), horizon, is_open):
                 break
             url, year = self._next(page, year, horizon)
         self.result.orders = [self._enrich(o, is_open) for o in orders.values()]
         return self.result
+
+    def _settled(self, orders: tuple[Order, ...]) -> tuple[Order, ...]:
+        """The orders of a page that must all be closed and old for paging to stop: the
+        whole page on a first check, which may meet an old open order nobody saw; after
+        one, the page's last few. The list is newest first, and the open orders an earlier
+        check saw are behind the horizon already (`known_open_since`)."""
+        if not self.read_before or len(orders) <= _SETTLED_TAIL:
+            return orders
+        return orders[-_SETTLED_TAIL:]
 
     def _next(self, page: ParsedPage, year: int, horizon: date) -> tuple[str | None, int]:
         if page.next_page_url:
@@ -426,6 +439,11 @@ def _with_sellers(items: tuple[Item, ...], known: tuple[Item, ...]) -> tuple[Ite
 
 def _item_key(item: Item) -> str | None:
     return item.asin or item.title
+
+
+_SETTLED_TAIL = 3
+"""How many closed orders older than the horizon, in a row at the end of a page, tell a
+crawl that knows the account's open orders that the rest of the list is older still."""
 
 
 def _all_closed_before(
