@@ -1231,3 +1231,12 @@ def test_an_unknown_urgency_is_refused_and_nothing_is_written(state: State) -> N
     with pytest.raises(ValueError, match="loud"):
         check(state, [make_order()], at=T0, alerts=[loud])
     assert state.last_check() is None
+
+
+def test_an_account_is_read_before_once_a_check_of_it_ended_ok(state: State) -> None:
+    assert not state.read_before(ACCOUNT)
+    state.record_failure(ACCOUNT, now=T0, kind="unreachable", message="no answer")
+    assert not state.read_before(ACCOUNT)  # a failed check read no orders
+    check(state, [], at=T0 + timedelta(minutes=5))
+    assert state.read_before(ACCOUNT)
+    assert not state.read_before("another")
