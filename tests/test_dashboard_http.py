@@ -560,3 +560,35 @@ def test_demo_serves_or_mails_one_at_a_time(home):
     code, out, err = cancelwatch("demo", "--mail", "--serve")
     assert (code, out) == (2, "")
     assert err == "cancelwatch: error: demo --mail and --serve go one at a time: choose one\n"
+
+
+def test_serve_beyond_loopback_warns_and_still_refuses_other_names(home, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("0.0.0.0", 0))
+        port = probe.getsockname()[1]
+    statuses: dict[str, int] = {}
+
+    with CliRunner().isolation() as streams:
+
+        def visit_by_each_name() -> None:
+            token = server.load_token(home)
+            own = {"Cookie": f"cancelwatch-{port}={token}"}
+            for host in (
+                f"{socket.gethostname()}:{port}",  # this computer's name, as a phone uses it
+                f"192.0.2.7:{port}",  # an address: it cannot be rebound to another site
+                f"127.0.0.1:{port}",
+                f"evil.example:{port}",  # a name that is not ours: DNS rebinding
+            ):
+                statuses[host.split(":")[0]] = fetch(port, "/", host=host, headers=own).status
+
+        monkeypatch.setattr(cli_serve, "wait_until_interrupted", visit_by_each_name)
+        code = run(
+            cli, ["serve", "--host", "0.0.0.0", "--port", str(port)], app=App(clock=lambda: NOW)
+        )
+        out, err = streams[0].getvalue().decode(), streams[1].getvalue().decode()
+    assert code == 0, err
+    assert statuses == {socket.gethostname(): 200, "192.0.2.7": 200, "127.0.0.1": 200,
+                        "evil.example": 421}  # fmt: skip
+    assert f"from another device: http://{socket.gethostname()}:{port}/?token=" in out
+    assert "listening on 0.0.0.0, beyond this computer" in err
+    assert server.load_token(home) not in err

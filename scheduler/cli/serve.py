@@ -40,6 +40,12 @@ from cancelwatch.scraper.read.model import Order
 if TYPE_CHECKING:
     from cancelwatch.scheduler.dashboard.server import Dashboard
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_BEYOND_LOOPBACK = (
+    "cancelwatch: listening on {host}, beyond this computer: any device on the network that "
+    "has the address with its token can see your orders, and the page is plain HTTP; do this "
+    "on a network you trust only"
+)
 SENT_SHOWN = 20
 """The newest alerts sent, per account, that the page lists."""
 
@@ -189,6 +195,8 @@ def watcher_dashboard(
         "token: `cancelwatch serve --url`)",
         err=True,
     )
+    if settings.host not in _LOOPBACK:
+        click.echo(_BEYOND_LOOPBACK.format(host=settings.host), err=True)
     return dashboard
 
 
@@ -205,14 +213,10 @@ def host_names(host: str) -> frozenset[str]:
 def announce(dashboard: Dashboard) -> None:
     """The address to open, token included: on stdout, the one place it is shown."""
     click.echo(f"cancelwatch: dashboard at {dashboard.url('127.0.0.1')}")
-    if dashboard.host not in ("127.0.0.1", "localhost", "::1"):
+    if dashboard.host not in _LOOPBACK:
         shown = socket.gethostname() if dashboard.host in ("0.0.0.0", "::") else dashboard.host
         click.echo(f"cancelwatch: from another device: {dashboard.url(shown)}")
-        click.echo(
-            f"cancelwatch: listening on {dashboard.host}: any device that can reach this "
-            "computer and has the address above can see your orders",
-            err=True,
-        )
+        click.echo(_BEYOND_LOOPBACK.format(host=dashboard.host), err=True)
     click.echo("cancelwatch: Ctrl-C stops it", err=True)
 
 
