@@ -19,7 +19,7 @@ from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.cli.main import cli, run
 from cancelwatch.scheduler.config.settings import Account, load_config
 from cancelwatch.scheduler.state.store import State
-from cancelwatch.scheduler.watch import jobs
+from cancelwatch.scheduler.watch import jobs, pacing
 from tests.pages import parse_file
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
@@ -151,7 +151,7 @@ def test_interval_lead_and_requested_checks_never_overlap(home):
 
 
 def test_another_process_checking_holds_the_watcher_back(home):
-    with State.open(home / "state.db") as state, jobs.account_lock("main") as mine:
+    with State.open(home / "state.db") as state, pacing.account_lock("main") as mine:
         assert mine
         rig = Rig(state, Clock(NOW))
         rig.watcher.run_due("main")
@@ -243,7 +243,7 @@ def test_the_daily_ceiling_counts_the_checks_of_every_process(home):
 
 
 def test_a_one_off_check_while_another_process_checks_refuses(home):
-    with jobs.account_lock("main") as mine:
+    with pacing.account_lock("main") as mine:
         assert mine
         code, out, err = cancelwatch("check")
     assert code == 1 and out == ""

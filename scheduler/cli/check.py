@@ -23,7 +23,7 @@ from cancelwatch.scheduler.config.settings import Config
 from cancelwatch.scheduler.notify.configured import language, notifier_for
 from cancelwatch.scheduler.state.store import State, StoredOrder
 from cancelwatch.scheduler.watch import alerts as al
-from cancelwatch.scheduler.watch import jobs
+from cancelwatch.scheduler.watch import pacing
 from cancelwatch.scheduler.watch.accounts import check_account
 from cancelwatch.scheduler.watch.monitor import FromState, Outcome
 from cancelwatch.scheduler.watch.planner import TooSoon
@@ -48,9 +48,9 @@ def check(app: App, account: str | None, headed: bool) -> None:
     with report.progress_display() as progress, notifier_for(cfg) as notifier:
         state = app.state
         for acc in accounts:
-            with jobs.account_lock(acc.name) as mine:
+            with pacing.account_lock(acc.name) as mine:
                 try:
-                    jobs.within_limits(state, cfg, acc.name, app.clock(), mine)
+                    pacing.within_limits(state, cfg, acc.name, app.clock(), mine)
                 except TooSoon as exc:
                     refused.append(exc)
                     continue
@@ -99,7 +99,7 @@ def status(app: App, account: str | None) -> None:
         if a.open
     ]
     next_checks = [
-        (name, jobs.next_planned(state, cfg, name, now, lang))
+        (name, pacing.next_planned(state, cfg, name, now, lang))
         for name in names
         if name in cfg.accounts
     ]

@@ -37,7 +37,7 @@ from cancelwatch.scheduler.notify.configured import language, notifier_for
 from cancelwatch.scheduler.state.rows import AlertRow
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch import alerts as al
-from cancelwatch.scheduler.watch import jobs
+from cancelwatch.scheduler.watch import jobs, pacing
 from cancelwatch.scheduler.watch import planner as pl
 from cancelwatch.scheduler.watch.accounts import local_today
 from cancelwatch.scheduler.watch.check import Target, open_browser, read_orders
@@ -460,7 +460,7 @@ class _MailPhase:
         )
         watcher.start()
         now = self.clock()
-        starts = jobs.recorded_starts(state, DEMO_ACCOUNT, now)
+        starts = pacing.recorded_starts(state, DEMO_ACCOUNT, now)
         allowed = pl.earliest_allowed(starts, now, pl.Limits.of(self.cfg)).at
         order = store.place_seller_order(max(allowed - _MAIL_LEAD, now + _MAIL_SOONEST))
         self.result.order_id, self.result.placed_at = order.id, order.placed_at

@@ -2,7 +2,7 @@
 pieces `watch` and `demo --serve` start it with.
 
 The page shows what `status` prints, built by the same functions (windows_report's
-JSON, `FromState`, `jobs.next_planned`), plus the alerts sent. `watch` imports this
+JSON, `FromState`, `pacing.next_planned`), plus the alerts sent. `watch` imports this
 module only when [serve] is on, and Starlette, uvicorn and Jinja2 load only when a
 dashboard starts (`serve --url` needs none of them).
 """
@@ -29,7 +29,7 @@ from cancelwatch.scheduler.config.settings import Config, ServeSettings
 from cancelwatch.scheduler.notify.configured import language
 from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scheduler.state.store import DeliveryRow, State
-from cancelwatch.scheduler.watch import jobs
+from cancelwatch.scheduler.watch import jobs, pacing
 from cancelwatch.scheduler.watch.monitor import FromState
 from cancelwatch.scheduler.watch.planner import Planned
 from cancelwatch.scraper.errors import UsageError
@@ -271,7 +271,7 @@ def status_board(
             next_checks = []
             if name in cfg.accounts:
                 mine = planned(name) if planned else None
-                next_checks.append((name, mine or jobs.next_planned(state, cfg, name, now, lang)))
+                next_checks.append((name, mine or pacing.next_planned(state, cfg, name, now, lang)))
             status = wr.status_json(
                 [last] if last else [], open_orders, state.pending_alerts(name), next_checks, now
             )

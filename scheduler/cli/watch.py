@@ -13,7 +13,7 @@ import click
 from cancelwatch.scheduler.cli.context import App, pass_app
 from cancelwatch.scheduler.config.settings import Account
 from cancelwatch.scheduler.notify.configured import language, notifier_for
-from cancelwatch.scheduler.watch import child, jobs
+from cancelwatch.scheduler.watch import child, jobs, pacing
 from cancelwatch.scheduler.watch.mailwatch import MailWatch, config_mailboxes
 from cancelwatch.scheduler.watch.monitor import Outcome
 
@@ -83,8 +83,8 @@ def watched_check(app: App, account_name: str) -> None:
     app.clock = child.follow_watcher(stop)
     cfg = app.config
     account = cfg.account(account_name)
-    with jobs.account_lock(account.name) as mine, notifier_for(cfg) as notifier:
-        jobs.within_limits(app.state, cfg, account.name, app.clock(), mine)
+    with pacing.account_lock(account.name) as mine, notifier_for(cfg) as notifier:
+        pacing.within_limits(app.state, cfg, account.name, app.clock(), mine)
         outcome = check_account(account, cfg, app.state, notifier, clock=app.clock, stop=stop)
     _log_outcome(outcome)
     if outcome.error is not None:
