@@ -3,10 +3,10 @@
 Newest orders first, one page at a time with a pause between loads. Paging stops once a
 page holds only closed orders older than the oldest open one (after a first check, once a
 page ends in a few such orders: the earlier checks say how far back the open ones go), so
-the cost follows the open orders, not the length of the history. Details and tracking pages are opened only
-for open orders that need them: a seller that an earlier check read off an order's details
-page is taken from that sight (`Crawl.previous`) instead of loading the page again, since
-who sells an item of an order does not change.
+the cost follows the open orders, not the length of the history. Details and tracking
+pages are opened only for open orders that need them: a seller that an earlier check read
+off an order's details page is taken from that sight (`Crawl.previous`) instead of loading
+the page again, since who sells an item of an order does not change.
 """
 
 from __future__ import annotations

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import keyring
-import keyring.errors
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from filelock import FileLock, Timeout
@@ -79,34 +77,37 @@ _NO_KEYRING = (
 
 
 class KeyringStore:
-    """The OS keyring through `keyring`; one entry per account and key."""
+    """The OS keyring through `keyring`; one entry per account and key. `keyring` is
+    imported here, not at the top: a check with the file store does not pay for it."""
 
     def __init__(self) -> None:
-        backend = keyring.get_keyring()
-        if _is_fail_backend(backend):
+        import keyring  # noqa: PLC0415
+        import keyring.errors  # noqa: PLC0415
+
+        self._keyring, self._errors = keyring, keyring.errors
+        if _is_fail_backend(keyring.get_keyring()):
             raise SecretsUnavailable(_NO_KEYRING.format(why="keyring found no backend"))
 
     def get(self, account: str, key: str) -> str | None:
-        value: str | None = self._call(keyring.get_password, _entry(account), key)
+        value: str | None = self._call(self._keyring.get_password, _entry(account), key)
         return value
 
     def set(self, account: str, key: str, value: str) -> None:
-        self._call(keyring.set_password, _entry(account), key, value)
+        self._call(self._keyring.set_password, _entry(account), key, value)
 
     def delete(self, account: str, key: str) -> bool:
         try:
-            self._call(keyring.delete_password, _entry(account), key)
-        except keyring.errors.PasswordDeleteError:
+            self._call(self._keyring.delete_password, _entry(account), key)
+        except self._errors.PasswordDeleteError:
             return False
         return True
 
-    @staticmethod
-    def _call(fn: Any, *args: str) -> Any:
+    def _call(self, fn: Any, *args: str) -> Any:
         try:
             return fn(*args)
-        except keyring.errors.PasswordDeleteError:
+        except self._errors.PasswordDeleteError:
             raise
-        except keyring.errors.KeyringError as exc:
+        except self._errors.KeyringError as exc:
             # The backend's message may quote the request; keep only its class name.
             raise SecretsUnavailable(_NO_KEYRING.format(why=type(exc).__name__)) from None
 
