@@ -88,8 +88,11 @@ def opened(context: BrowserContext, dashboard: Dashboard, lang: str) -> Page:
     page = context.new_page()
     # The page counts down on the server's clock: its own starts at NOW too, and moves
     # only when the test says.
-    page.clock.install(time=NOW)
-    page.goto(f"{dashboard.url('127.0.0.1')}&lang={lang}")
+    page.clock.install(time=NOW - timedelta(seconds=1))
+    page.clock.pause_at(NOW)
+    answer = page.goto(f"{dashboard.url('127.0.0.1')}&lang={lang}")
+    assert answer is not None and answer.status == 200
+    assert page.url == f"http://127.0.0.1:{dashboard.port}/?lang={lang}"
     page.wait_for_selector("[data-closes]")
     return page
 
@@ -206,7 +209,8 @@ def test_a_title_holding_script_shows_as_text_and_runs_nothing(browser, hostile_
     try:
         context.add_init_script(WATCH_VIOLATIONS)
         page = context.new_page()
-        page.clock.install(time=NOW)
+        page.clock.install(time=NOW - timedelta(seconds=1))
+        page.clock.pause_at(NOW)
         page.goto(hostile_dashboard.url("127.0.0.1"))
         page.wait_for_selector(".item-title")
         assert page.locator(f'li[data-order="{ORDER_ID}"] .item-title').inner_text() == HOSTILE

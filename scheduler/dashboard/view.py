@@ -9,6 +9,7 @@ text.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -185,11 +186,12 @@ def _sent(sent: Mapping[str, Any], zone: ZoneInfo, lang: Lang) -> AlertView:
 
 
 def countdown(seconds: float, lang: Lang) -> str:
-    """Time left as the page's script also writes it: "4:59", "2:03:04",
-    "2 d 03:04:05"; `closed` once it has run out. Keep in step with dashboard.js."""
+    """Time left as the page's script also writes it, in whole seconds rounded up:
+    "4:59", "2:03:04", "2d 03:04:05"; `closed` once it has run out. Keep in step with
+    dashboard.js."""
     if seconds <= 0:
         return text(lang, "closed")
-    whole = int(seconds)
+    whole = math.ceil(seconds)
     days, rest = divmod(whole, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)

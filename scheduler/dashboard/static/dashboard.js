@@ -19,7 +19,8 @@
     if (ms <= 0) {
       return closed;
     }
-    let s = Math.floor(ms / 1000);
+    // Whole seconds, rounded up: "0:01" until the very end, never "0:00" before it.
+    let s = Math.ceil(ms / 1000);
     const d = Math.floor(s / 86400);
     s -= d * 86400;
     const h = Math.floor(s / 3600);
