@@ -1,5 +1,5 @@
 """The dashboard's words, in English and Japanese, keyed like
-`cancelwatch.scheduler.policy.words` so the two can be merged. The Japanese follows the
+cancelwatch.scheduler.policy.words so the two can be merged. The Japanese follows the
 labels Amazon shows (キャンセル, 返品)."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ _EN: Mapping[str, str] = {
     "heading": "Your orders",
     "as_of": "As of {when}",
     "other_language": "日本語",
-    "no_accounts": "No account yet: run `cancelwatch login`, or `cancelwatch demo --serve`.",
+    "no_accounts": "No account yet: run “cancelwatch login”, or “cancelwatch demo --serve”.",
     "no_open_orders": "No open order.",
     "last_check": "Last check",
-    "never_checked": "No check has run yet: run `cancelwatch check`.",
+    "never_checked": "No check has run yet: run “cancelwatch check”.",
     "check_ok": "{when}: read {orders} orders",
     "check_failed": "{when}: failed",
     "to_fix": "To fix it, run:",
@@ -26,7 +26,7 @@ _EN: Mapping[str, str] = {
     "check_asked": (
         "A check of {account} was asked for: it starts as soon as the limits allow (next check)."
     ),
-    "check_by_watch": "Checks run in `cancelwatch watch`; the dashboard only shows them.",
+    "check_by_watch": "Checks run in “cancelwatch watch”; the dashboard only shows them.",
     "open_orders": "Open orders",
     "order": "Order",
     "placed_on": "placed {date}",
@@ -79,12 +79,12 @@ _JA: Mapping[str, str] = {
     "as_of": "{when} 現在",
     "other_language": "English",
     "no_accounts": (
-        "アカウントがありません。`cancelwatch login` または `cancelwatch demo --serve` を"
+        "アカウントがありません。「cancelwatch login」または「cancelwatch demo --serve」を"
         "実行してください。"
     ),
     "no_open_orders": "手続き中の注文はありません。",
     "last_check": "前回の確認",
-    "never_checked": "まだ確認していません。`cancelwatch check` を実行してください。",
+    "never_checked": "まだ確認していません。「cancelwatch check」を実行してください。",
     "check_ok": "{when}: {orders}件の注文を読み取りました",
     "check_failed": "{when}: 失敗しました",
     "to_fix": "直すには次を実行してください:",
@@ -94,7 +94,7 @@ _JA: Mapping[str, str] = {
     "check_asked": (
         "{account} の確認を依頼しました。制限の範囲で、できるだけ早く始まります（次の確認）。"
     ),
-    "check_by_watch": "確認は `cancelwatch watch` が行います。ここでは表示だけです。",
+    "check_by_watch": "確認は「cancelwatch watch」が行います。ここでは表示だけです。",
     "open_orders": "手続き中の注文",
     "order": "注文",
     "placed_on": "{date} 注文",
