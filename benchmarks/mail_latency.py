@@ -23,10 +23,18 @@ What runs, each in a process of its own and all of it stopped at the end:
 
 One run: the store places a seller order; its mail is APPENDed to the account's folder
 (plain IMAP on 127.0.0.1: this script is the mail server's delivery, not the watcher);
-the clock starts when the server has answered the APPEND. The phases, all on this
-machine's wall clock: the watcher logs the mail's request for a check (its log read every
-20 ms) → the check's `started_at` and `finished_at` in state.db → the Notify call whose
-summary names the new order reaches the mock.
+the clock starts when the server has answered the APPEND. The moments after it, on this
+machine's wall clock unless said otherwise:
+
+- the watcher logs the mail's request for a check (its log read every 20 ms);
+- the watcher's first child process appears (the check's own process, or the browser of
+  a watcher that checks in its own process; looked up every 25 ms) and, at the end, the
+  last one is gone;
+- the store's first and last request of the check (the store's request log): between
+  them the crawl, with `[crawl] delay_seconds` (default 2 s) kept between page loads;
+- the check's `started_at` and `finished_at` in state.db, by the clock of the process
+  that ran the check;
+- the Notify call whose summary names the new order reaches the mock: the end.
 
 The limits hold as a user has them: `min_gap_minutes = 2` (the least the config allows)
 and `watch` checks every account once when it starts. A mail inside an account's gap
@@ -36,7 +44,7 @@ one run at a time, and a run's mail is appended only once its account's gap has 
 inside the gap is measured separately: appended `--gap-offset` seconds (default 65: past
 the mail trigger's 60-second debounce) after the previous mail of the same account.
 
-Run from the repository root with the project's venv (about 12 minutes with 20 runs):
+Run from the repository root with the project's venv (about 14 minutes with 20 runs):
 
     .venv/bin/python benchmarks/mail_latency.py [--runs 20] [--accounts 4] [--json FILE]
 """
@@ -63,6 +71,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -84,6 +93,7 @@ SETTLE_S = 1.0
 """The pause after a run's check has ended and its browser is gone, before the next."""
 RUN_TIMEOUT_S = 180.0
 _TAIL_POLL_S = 0.02
+_CHILDREN_POLL_S = 0.025
 _NOTIFY = re.compile(r"^(\d+\.\d+) Notify (.*)$")
 
 CONFIG = """\
@@ -124,17 +134,24 @@ for account in sys.argv[1:]:
 
 def serve(marketplace: str, history: int, count: int) -> None:
     """`--serve`: run `count` benchmark-preset stores and print their URLs as a JSON line;
-    then, for each line `place N` on stdin, place a seller order in store N and print its
-    id and order mail (base64) as a JSON line; stop at end of input."""
+    then answer each line on stdin with a JSON line: `place N` places a seller order in
+    store N (its request log emptied) and gives its id and order mail (base64);
+    `requests N` gives store N's requests since (epoch time, method, path). Stops at the
+    end of input."""
     stores = [DemoStore(marketplace, preset="benchmark", history=history) for _ in range(count)]
     print(json.dumps([store.start() for store in stores]), flush=True)
     try:
         for line in sys.stdin:
-            store = stores[int(line.split()[1])]
-            order = store.place_seller_order(store.clock.now())
-            raw = order_mail(order, marketplace)
-            print(json.dumps({"order": order.id, "mail": base64.b64encode(raw).decode()}))
-            sys.stdout.flush()
+            command, index = line.split()
+            store = stores[int(index)]
+            if command == "place":
+                store.clear_requests()
+                order = store.place_seller_order(store.clock.now())
+                raw = order_mail(order, marketplace)
+                answer: object = {"order": order.id, "mail": base64.b64encode(raw).decode()}
+            else:
+                answer = [[r.time.timestamp(), r.method, r.path] for r in store.requests]
+            print(json.dumps(answer), flush=True)
     finally:
         for store in stores:
             store.stop()
@@ -153,11 +170,20 @@ class Stores:
 
     def place(self, index: int) -> tuple[str, bytes]:
         """A new seller order in store `index`, placed now: (its id, its order mail)."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(f"place {index}\n")
-        self.process.stdin.flush()
-        answer = json.loads(self.process.stdout.readline())
+        answer = self._ask(f"place {index}")
         return str(answer["order"]), base64.b64decode(answer["mail"])
+
+    def requests(self, index: int) -> list[tuple[float, str]]:
+        """Store `index`'s requests since its last order was placed: (epoch time, path)."""
+        return [
+            (float(at), f"{method} {path}") for at, method, path in self._ask(f"requests {index}")
+        ]
+
+    def _ask(self, line: str) -> Any:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
 
 
 @contextmanager
@@ -322,6 +348,48 @@ class LogTail:
         return None
 
 
+class Children:
+    """The watcher's child processes, looked up every 25 ms in a thread: when the first
+    appeared and when none was left, on this script's clock. A check's process (or, in a
+    watcher that checks in its own process, its browser) is the watcher's only child."""
+
+    def __init__(self, watcher: wi.Watcher) -> None:
+        self.tree = watcher.tree
+        self.spans: list[tuple[float, float | None]] = []
+        """(first child seen, none left), the latest maybe still open."""
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="children", daemon=True)
+
+    def __enter__(self) -> Children:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            busy, now = len(self.tree.pids()) > 1, time.time()
+            with self._lock:
+                open_span = bool(self.spans) and self.spans[-1][1] is None
+                if busy and not open_span:
+                    self.spans.append((now, None))
+                elif not busy and open_span:
+                    self.spans[-1] = (self.spans[-1][0], now)
+            time.sleep(_CHILDREN_POLL_S)
+
+    def closed(self, after: float) -> bool:
+        """Whether every child seen since `after` is gone, as far as the thread has looked."""
+        with self._lock:
+            return all(end is not None for began, end in self.spans if began >= after)
+
+    def first_after(self, after: float) -> tuple[float, float | None] | None:
+        with self._lock:
+            return next((span for span in self.spans if span[0] >= after), None)
+
+
 @dataclass(frozen=True)
 class CheckRow:
     account: str
@@ -382,12 +450,24 @@ class Run:
     """How long the APPEND itself took."""
     heard_s: float | None
     """Appended → the watcher logged the mail's request for a check."""
+    child_start_s: float | None
+    """Appended → the watcher's first child process of the check appeared (the check's
+    process, or the browser of a check run in the watcher)."""
     check_start_s: float | None
+    """Appended → the check's `started_at` in state.db, by the clock of the process that
+    ran it."""
+    first_request_s: float | None
+    """Appended → the store's first request of the check (the browser is up and signed in)."""
+    last_request_s: float | None
     check_end_s: float | None
+    child_end_s: float | None
+    """Appended → no child process of the watcher was left."""
     notified_s: float | None
     """Appended → the Notify naming the order reached the mock; None: not within the run's
     timeout."""
     check_result: str
+    requests: list[str] = field(default_factory=list)
+    """What the check asked of the store: "GET /path", in order."""
     gap_wait_s: float = 0.0
     """How long the account's minimum gap still had to run when the mail arrived."""
     checks_before: int = 0
@@ -400,6 +480,7 @@ class Session:
     bus: Bus
     watcher: wi.Watcher
     tail: LogTail
+    children: Children
     imap: imaplib.IMAP4
     db: Path
     gap_s: float
@@ -428,6 +509,11 @@ class Session:
             self.last_start[account] = row.started
         wait_until("the check's browser to close", lambda: settled(self.watcher), 60, self.watcher)
         heard = self.tail.first(f"next check of {account} ", "a mail", order_id, after=began)
+        requests = self.stores.requests(index)
+        wait_until("the child's end noted", lambda: self.children.closed(began), 5, self.watcher)
+        child = self.children.first_after(began)
+        first = requests[0][0] - appended if requests else None
+        last = requests[-1][0] - appended if requests else None
         return Run(
             run=label,
             account=account,
@@ -435,10 +521,15 @@ class Session:
             appended_at=f"{datetime.fromtimestamp(appended, UTC):%H:%M:%S.%f}"[:-3],
             append_s=appended - began,
             heard_s=None if heard is None else heard - appended,
+            child_start_s=None if child is None else child[0] - appended,
             check_start_s=None if row is None else row.started - appended,
+            first_request_s=first,
+            last_request_s=last,
             check_end_s=None if row is None else row.finished - appended,
+            child_end_s=None if child is None or child[1] is None else child[1] - appended,
             notified_s=None if notified is None else notified - appended,
             check_result="-" if row is None else row.result,
+            requests=[path for _, path in requests],
             gap_wait_s=gap_wait,
             checks_before=len(before),
         )
@@ -557,11 +648,13 @@ def measure(args: argparse.Namespace) -> Result:
             startup = time.perf_counter() - started
             print(f"every account's first check done after {startup:.1f} s", flush=True)
             tail = stack.enter_context(LogTail(watcher.log))
+            children = stack.enter_context(Children(watcher))
             session = Session(
                 stores,
                 bus,
                 watcher,
                 tail,
+                children,
                 stack.enter_context(imap_session(imap)),
                 home / "state.db",
                 GAP_MINUTES * 60.0,
@@ -632,17 +725,32 @@ def _s(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+POINTS = (
+    ("heard", "the watcher's request (log)", "heard_s"),
+    ("child", "the check's process starts", "child_start_s"),
+    ("start", "the check's started_at (db)", "check_start_s"),
+    ("first req", "the store's first request", "first_request_s"),
+    ("last req", "the store's last request", "last_request_s"),
+    ("end", "the check's finished_at (db)", "check_end_s"),
+    ("notified", "**the notification**", "notified_s"),
+    ("child gone", "the check's process gone", "child_end_s"),
+)
+"""The moments of a run after the APPEND: (column, summary row, Run's field)."""
+
+
 def _row(run: Run) -> str:
-    return (
-        f"| {run.run} | {run.account} | {run.order_id} | {run.appended_at} | {_s(run.heard_s)} "
-        f"| {_s(run.check_start_s)} | {_s(run.check_end_s)} | {_s(run.notified_s)} "
-        f"| {run.check_result} |"
-    )
+    cells = [run.run, run.account, run.order_id, run.appended_at]
+    cells += [_s(getattr(run, name)) for _, _, name in POINTS]
+    cells += [str(len(run.requests)), run.check_result]
+    return "| " + " | ".join(cells) + " |"
 
 
 HEADER = (
-    "| run | account | order | appended (UTC) | → heard s | → check start s | → check end s "
-    "| → notification s | check |\n|---|---|---|---|---|---|---|---|---|"
+    "| run | account | order | appended (UTC) | "
+    + " | ".join(f"→ {column} s" for column, _, _ in POINTS)
+    + " | requests | check |\n"
+    + "|---" * (len(POINTS) + 6)
+    + "|"
 )
 
 
@@ -662,6 +770,25 @@ def summary(name: str, values: list[float | None]) -> str:
         f"| {name} | {nearest_rank(known, 0.5):.2f} | {nearest_rank(known, 0.95):.2f} "
         f"| {min(known):.2f} | {max(known):.2f} | {statistics.fmean(known):.2f} | {missing} |"
     )
+
+
+SPANS = (
+    ("the watcher's request to the check's process", "heard_s", "child_start_s"),
+    ("the process to the store's first request", "child_start_s", "first_request_s"),
+    ("the first request to the last", "first_request_s", "last_request_s"),
+    ("the last request to the notification", "last_request_s", "notified_s"),
+    ("started_at to finished_at (db)", "check_start_s", "check_end_s"),
+)
+"""The spans within a run that the summary shows: (name, from, to) as Run's fields."""
+
+
+def _between(runs: list[Run], start: str, end: str) -> list[float | None]:
+    """Per run, the time from one phase to a later one (None where either is missing)."""
+    spans = []
+    for run in runs:
+        began, ended = getattr(run, start), getattr(run, end)
+        spans.append(None if began is None or ended is None else ended - began)
+    return spans
 
 
 def report(result: Result) -> None:
@@ -686,22 +813,10 @@ def report(result: Result) -> None:
     print()
     print("| from the APPEND to | p50 | p95 | min | max | mean | missing |")
     print("|---|---|---|---|---|---|---|")
-    print(summary("the watcher's request", [r.heard_s for r in runs]))
-    print(summary("the check's start", [r.check_start_s for r in runs]))
-    print(summary("the check's end", [r.check_end_s for r in runs]))
-    print(summary("**the notification**", [r.notified_s for r in runs]))
-    walls = [
-        None
-        if r.check_end_s is None or r.check_start_s is None
-        else r.check_end_s - r.check_start_s
-        for r in runs
-    ]
-    print(summary("(the check itself: start to end)", walls))
-    tails = [
-        None if r.notified_s is None or r.check_end_s is None else r.notified_s - r.check_end_s
-        for r in runs
-    ]
-    print(summary("(the check's end to the notification)", tails))
+    for _, name, point in POINTS:
+        print(summary(name, [getattr(run, point) for run in runs]))
+    for name, began, ended in SPANS:
+        print(summary(f"({name})", _between(runs, began, ended)))
     for run in result.gap_runs:
         print()
         said = (
