@@ -1,8 +1,9 @@
 """Every word cancelwatch shows a person, in English and Japanese, from one place.
 
 Each module of this package holds one area's table, `EN` and `JA` with the same keys:
-`rules` (windows, advice, alerts). `text` looks a key up in all of them; a key lives in one
-module only, and both languages have every key (tests/test_words.py checks both).
+`rules` (windows, advice, alerts), `report` (the command line's tables and reports).
+`text` looks a key up in all of them; a key lives in one module only, and both languages
+have every key (tests/test_words.py checks both).
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from cancelwatch.scheduler.policy.words import rules
+from cancelwatch.scheduler.policy.words import report, rules
 
 Lang = Literal["ja", "en"]
 
-_AREAS = (rules,)
+_AREAS = (rules, report)
 
 
 def _merged(lang: Lang) -> Mapping[str, str]:
