@@ -125,6 +125,7 @@ def heard(running: ImapSource) -> Iterator[Heard]:
         yield listener
     finally:
         listener.stop.set()
+        running.interrupt()
         listener.thread.join(timeout=PATIENCE_S)
         assert not listener.thread.is_alive(), "the source did not stop"
 

@@ -48,6 +48,7 @@ FAST = Backoff(first_s=0.05, most_s=0.4)
 REQUESTED_WITHIN_S = 5.0
 """The issue's bound: from a mail appended to the check requested."""
 PATIENCE_S = 20.0
+STOPS_WITHIN_S = 3.0
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +112,11 @@ def watching(
     try:
         yield watch
     finally:
+        began = time.monotonic()
         watch.stop()
         assert not watch.running(), "a mailbox thread did not stop"
+        # IDLE waits on the socket, not in polls: stopping wakes it at once.
+        assert time.monotonic() - began < STOPS_WITHIN_S
 
 
 def test_a_mail_appended_asks_for_a_check_within_seconds(imap: Dovecot, state: State) -> None:

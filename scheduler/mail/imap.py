@@ -14,6 +14,7 @@ or an exception.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import imaplib
 import logging
@@ -202,6 +203,18 @@ class ImapSource:
         self._draw = draw
         self.listening = threading.Event()
         """Set while the mailbox is selected and idling: a mail arriving now is heard."""
+        self._live: IMAPClient | None = None
+        self._live_lock = threading.Lock()
+
+    def interrupt(self) -> None:
+        """Wake a connection blocked in IDLE (from another thread, after setting `stop`):
+        IDLE waits on the socket until news or the renewal, not in short polls, so that
+        an idle watcher does not wake twice a second."""
+        with self._live_lock:
+            if self._live is None:
+                return
+            with contextlib.suppress(OSError):
+                self._live.socket().shutdown(socket.SHUT_RDWR)
 
     def events(self, stop: threading.Event) -> Iterator[MailEvent]:
         attempt = 0
@@ -212,6 +225,8 @@ class ImapSource:
                     yield from self._follow(client, stop)
             except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
                 self.listening.clear()
+                if stop.is_set():
+                    return  # interrupted on purpose
                 wait = self._backoff.delay(attempt, self._draw)
                 attempt += 1
                 log.warning(
@@ -232,10 +247,14 @@ class ImapSource:
             ssl_context=None if self._plain else ssl.create_default_context(),
             timeout=SocketTimeout(connect=self._timeout_s, read=self._timeout_s),
         )
+        with self._live_lock:
+            self._live = client
         try:
             self._login(client)
             yield client
         finally:
+            with self._live_lock:
+                self._live = None
             _close(client)
 
     def _login(self, client: IMAPClient) -> None:
@@ -295,10 +314,9 @@ class ImapSource:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
-            wait = min(left, _POLL_S)
             started = time.monotonic()
-            responses = client.idle_check(timeout=wait)
-            if responses or time.monotonic() - started < wait / 2:
+            responses = client.idle_check(timeout=left)  # `interrupt` wakes it to stop
+            if responses or time.monotonic() - started < left / 2:
                 return
 
     def _new_mails(self, client: IMAPClient) -> Iterator[MailEvent]:

@@ -91,6 +91,9 @@ class MaildirSource:
         """Set while the folders are watched: a mail arriving now is heard."""
         self._read: OrderedDict[str, None] = OrderedDict()
 
+    def interrupt(self) -> None:
+        """Nothing to wake: `events` looks at `stop` between its short sleeps."""
+
     def events(self, stop: threading.Event) -> Iterator[MailEvent]:
         folders = self._folders()
         arrivals = _Arrivals(folders)

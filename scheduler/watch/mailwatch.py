@@ -48,6 +48,9 @@ _JOIN_S = 40.0
 class Source(Protocol):
     def events(self, stop: threading.Event) -> Iterator[MailEvent]: ...
 
+    def interrupt(self) -> None:
+        """Wake `events` from a wait, after `stop` is set."""
+
 
 @dataclass
 class Mailbox:
@@ -159,9 +162,10 @@ class MailWatch:
             thread.start()
 
     def stop(self) -> None:
-        """Stop every mailbox and wait for its thread (a connection ends within its
-        IDLE poll)."""
+        """Stop every mailbox and wait for its thread (a connection in IDLE is woken)."""
         self._stop.set()
+        for box in self.mailboxes:
+            box.source.interrupt()
         for thread in self._threads:
             thread.join(timeout=_JOIN_S)
 
