@@ -265,4 +265,5 @@ def test_status_shows_the_next_check_and_why(home):
     assert planned["seconds_from_now"] == 8 * 60
     code, out, err = cancelwatch("status", at=NOW + 2 * MIN)
     assert code == 0, err
-    assert "main: next check" in out and "(in 8 min): young order, window unknown" in out
+    assert "main: next check 11-26 12:10 JST (in 8 min): young order, window unknown" in out
+    assert "main: last check 11-26 12:01 JST (1 minute ago): ok" in out

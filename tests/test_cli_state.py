@@ -107,7 +107,13 @@ def test_words_from_pages_print_as_text_not_markup(capsys):
     # A seller's name or an item title from Amazon's page goes into reasons, steps and
     # alert titles; rich would take "[/]" for a closing tag and fail, "[red]" for a style.
     hostile = "Sold by [red]Evil[/] Shop [/x]"
-    window = {"state": "closed", "closes_at": None, "known": "unknown", "reason": hostile}
+    window = {
+        "state": "closed",
+        "closes_at": None,
+        "known": "unknown",
+        "reason": hostile,
+        "seconds_left": None,
+    }
     order = {
         "id": "503-2094418-6637205",
         "marketplace": "amazon.co.jp",
@@ -116,15 +122,23 @@ def test_words_from_pages_print_as_text_not_markup(capsys):
         "return_window": None,
         "advice": {"steps": [hostile], "hints": [hostile]},
     }
-    windows_report.print_advice(order)
+    windows_report.print_advice(order, "en")
     windows_report.print_status(
         {
             "last_checks": [
-                {"account": "[b]main", "finished_at": "x", "result": "failed", "error": hostile}
+                {
+                    "account": "[b]main",
+                    "finished_at": NOW.isoformat(),
+                    "result": "error",
+                    "error": hostile,
+                }
             ],
             "open_orders": [],
             "next_alerts": [{"due_at": NOW.isoformat(), "title": hostile}],
-        }
+        },
+        "en",
+        NOW,
+        {},
     )
     out = capsys.readouterr().out
     assert out.count(hostile) == 5

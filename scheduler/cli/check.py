@@ -21,6 +21,7 @@ from cancelwatch.scheduler.cli.context import (
 )
 from cancelwatch.scheduler.config.settings import Config
 from cancelwatch.scheduler.notify.configured import language, notifier_for
+from cancelwatch.scheduler.policy.words import Lang, text
 from cancelwatch.scheduler.state.store import State, StoredOrder
 from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch import pacing
@@ -65,7 +66,7 @@ def check(app: App, account: str | None, headed: bool) -> None:
         click.echo(f"cancelwatch: {refusal}", err=True)
     now = app.clock()
     summaries = [wr.outcome_json(o, now) for o in outcomes]
-    app.emit(summaries if len(summaries) > 1 else summaries[0], wr.print_outcome)
+    app.emit(summaries if len(summaries) > 1 else summaries[0], wr.outcome_printer(language(cfg)))
     failed = [o.error for o in outcomes if o.error is not None]
     if len(failed) == len(outcomes):
         raise failed[0]  # exit code by kind: 3 sign-in, 4 unreachable, 1 blind
@@ -104,7 +105,7 @@ def status(app: App, account: str | None) -> None:
         if name in cfg.accounts
     ]
     summary = wr.status_json(checks, open_orders, state.pending_alerts(account), next_checks, now)
-    app.emit(summary, wr.print_status)
+    app.emit(summary, wr.status_printer(lang, now, _zones(cfg, state, names)))
 
 
 @click.command()
@@ -115,10 +116,11 @@ def advise(app: App, order_id: str) -> None:
     """What can still be done about ORDER_ID, and what to do once it can't be cancelled."""
     cfg = app.config
     now = app.clock()
-    stored = _stored(app.state, order_id)
-    order, assessment = FromState(app.state, cfg, now, language(cfg))(stored)
+    lang = language(cfg)
+    stored = _stored(app.state, order_id, lang)
+    order, assessment = FromState(app.state, cfg, now, lang)(stored)
     payload = {**wr.order_json(order, assessment, now), "marketplace": stored.marketplace}
-    app.emit(payload, wr.print_advice)
+    app.emit(payload, wr.advice_printer(lang))
 
 
 @click.command()
@@ -131,19 +133,21 @@ def deadline(app: App, order_id: str, when: str | None, clear: bool) -> None:
     the marketplace's time zone), e.g. a pre-order's "release − 90 days"."""
     cfg = app.config
     now = app.clock()
+    lang = language(cfg)
     state = app.state
-    stored = _stored(state, order_id)
+    stored = _stored(state, order_id, lang)
     if clear:
         state.clear_manual_deadline(stored.account, order_id, at=now)
-        click.echo(f"{order_id}: deadline cleared")
+        click.echo(text(lang, "deadline_cleared", order_id=order_id))
         return
     if not when:
-        raise UsageError("give the deadline, like 2026-12-15 or '2026-12-15 18:00', or --clear")
+        raise UsageError(text(lang, "deadline_missing"))
     zone = ZoneInfo(load_selectors(stored.marketplace).marketplace.timezone)
-    moment = parse_when(when, zone)
+    moment = parse_when(when, zone, lang)
     state.set_manual_deadline(stored.account, order_id, moment, at=now)
     _replan(state, cfg, state.order(order_id, stored.account) or stored, now)
-    click.echo(f"{order_id}: cancel deadline set to {moment.astimezone(zone):%Y-%m-%d %H:%M %Z}")
+    set_to = f"{moment.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+    click.echo(text(lang, "deadline_set", order_id=order_id, when=set_to))
 
 
 def _replan(state: State, cfg: Config, stored: StoredOrder, now: datetime) -> None:
@@ -156,30 +160,36 @@ def _replan(state: State, cfg: Config, stored: StoredOrder, now: datetime) -> No
     state.add_alerts(stored.account, planned, now=now)
 
 
-def parse_when(text: str, zone: ZoneInfo) -> datetime:
+def parse_when(given: str, zone: ZoneInfo, lang: Lang = "en") -> datetime:
     """A date (end of that day) or a date and time, in `zone`; returned in UTC."""
     try:
-        if len(text.strip()) <= 10:
-            day = date.fromisoformat(text.strip())
+        if len(given.strip()) <= 10:
+            day = date.fromisoformat(given.strip())
             return datetime.combine(day, time(23, 59), zone).astimezone(UTC)
-        moment = datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(given.strip())
     except ValueError:
-        raise UsageError(
-            f"{text!r} is not a date like 2026-12-15 or a time like '2026-12-15 18:00'"
-        ) from None
+        raise UsageError(text(lang, "deadline_unreadable", given=repr(given))) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment.astimezone(UTC)
 
 
-def _stored(state: State, order_id: str) -> StoredOrder:
+def _stored(state: State, order_id: str, lang: Lang) -> StoredOrder:
     stored = state.order(order_id)
     if stored is None:
-        raise ConfigError(
-            f"order {order_id} is not in the database; run `cancelwatch check` first "
-            "(or check the number)"
-        )
+        raise ConfigError(text(lang, "order_not_stored", order_id=order_id))
     return stored
+
+
+def _zones(cfg: Config, state: State, names: list[str]) -> dict[str, ZoneInfo]:
+    """Each account's marketplace zone: its config's, else that of its stored orders."""
+    markets = {o.account: o.marketplace for o in state.orders()}
+    markets |= {name: acc.marketplace for name, acc in cfg.accounts.items()}
+    return {
+        name: ZoneInfo(load_selectors(markets[name]).marketplace.timezone)
+        for name in names
+        if name in markets
+    }
 
 
 COMMANDS = (check, status, advise, deadline)

@@ -105,7 +105,7 @@ def demo(app: App, *, marketplace: str, headed: bool, layout: str, mail: bool, s
         )
     if outcome.error:
         raise outcome.error
-    app.emit(wr.outcome_json(outcome, app.clock()), wr.print_outcome)
+    app.emit(wr.outcome_json(outcome, app.clock()), wr.outcome_printer(language(cfg)))
 
 
 def _demo_serve(app: App, marketplace: str, headed: bool, layout: str) -> None:
@@ -128,7 +128,7 @@ def _demo_serve(app: App, marketplace: str, headed: bool, layout: str) -> None:
             outcome = demo.check()
         if outcome.error:
             raise outcome.error
-        app.emit(wr.outcome_json(outcome, app.clock()), wr.print_outcome)
+        app.emit(wr.outcome_json(outcome, app.clock()), wr.outcome_printer(language(cfg)))
         shown = replace(
             cfg, accounts={DEMO_ACCOUNT: Account(DEMO_ACCOUNT, marketplace, demo.store.base_url)}
         )
@@ -160,7 +160,7 @@ def _demo_mail(app: App, marketplace: str, headed: bool, layout: str) -> None:
 
     def first(outcome: Outcome) -> None:
         if not app.as_json:
-            wr.print_outcome(wr.outcome_json(outcome, app.clock()))
+            wr.print_outcome(wr.outcome_json(outcome, app.clock()), language(cfg))
 
     say(
         "demo with order mails: a first check, then a seller order placed during the run, "
@@ -183,7 +183,7 @@ def _demo_mail(app: App, marketplace: str, headed: bool, layout: str) -> None:
         raise result.first.error
     if app.as_json:
         summary = wr.outcome_json(result.first, app.clock())
-        app.emit({**summary, "mail": mail_json(result)}, wr.print_outcome)
+        app.emit({**summary, "mail": mail_json(result)}, wr.outcome_printer(language(cfg)))
     if result.alert is None:
         raise DemoMailFailed(
             f"the seller order {result.order_id} was not alerted while it could be cancelled "

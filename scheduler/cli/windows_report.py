@@ -3,7 +3,9 @@ alerts sent and due, in a table or as JSON."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,9 +14,11 @@ from rich.table import Table
 
 from cancelwatch.scheduler.cli.page_report import make_console
 from cancelwatch.scheduler.policy.assess import Assessment, Window
+from cancelwatch.scheduler.policy.moments import clock_time, shown, span
+from cancelwatch.scheduler.policy.words import TEXTS, Lang, text
 from cancelwatch.scheduler.state.store import AlertRow, CheckRow
 from cancelwatch.scheduler.watch.monitor import Outcome
-from cancelwatch.scheduler.watch.planner import Planned, local_time
+from cancelwatch.scheduler.watch.planner import Planned
 from cancelwatch.scraper.read.markup import load_selectors
 from cancelwatch.scraper.read.model import Order, to_json
 
@@ -65,6 +69,7 @@ def outcome_json(outcome: Outcome, now: datetime) -> dict[str, Any]:
 
 def _alert_json(row: AlertRow) -> dict[str, Any]:
     return {
+        "account": row.account,
         "order_id": row.order_id,
         "kind": row.kind,
         "lead": row.lead,
@@ -75,66 +80,86 @@ def _alert_json(row: AlertRow) -> dict[str, Any]:
     }
 
 
-def print_outcome(summary: dict[str, Any]) -> None:
-    tz = ZoneInfo(load_selectors(summary["marketplace"]).marketplace.timezone)
-    _console.print(
-        f"[bold]{escape(summary['account'])}[/bold] ({summary['marketplace']}): "
-        f"{len(summary['open_orders'])} open of {summary['orders_read']} orders read "
-        f"on {summary['pages_read']} pages"
+def outcome_printer(lang: Lang) -> Callable[[dict[str, Any]], None]:
+    """`print_outcome` in `lang`, as `App.emit` takes a printer."""
+    return lambda summary: print_outcome(summary, lang)
+
+
+def print_outcome(summary: dict[str, Any], lang: Lang) -> None:
+    tz = _zone(summary["marketplace"])
+    head = text(
+        lang,
+        "outcome_head",
+        account=f"[bold]{escape(summary['account'])}[/bold]",
+        marketplace=summary["marketplace"],
+        open=len(summary["open_orders"]),
+        read=summary["orders_read"],
+        pages=summary["pages_read"],
     )
+    _console.print(head)
     if summary["error"]:
-        _console.print(f"  [red]error:[/red] {escape(summary['error'])}")
+        _labelled(lang, "label_error", "red", summary["error"])
     if summary["open_orders"]:
-        _console.print(_windows_table(summary["open_orders"], tz))
+        _console.print(_windows_table(summary["open_orders"], tz, lang))
     for alert in summary["alerts_sent"]:
-        _console.print(f"  [green]sent:[/green] {escape(alert['title'])}")
+        _labelled(lang, "label_sent", "green", alert["title"])
     for alert in summary["alerts_deferred"]:
-        _console.print(f"  [yellow]held for quiet hours:[/yellow] {escape(alert['title'])}")
+        _labelled(lang, "label_held", "yellow", alert["title"])
     for warning in summary["warnings"]:
-        _console.print(f"  [yellow]warning:[/yellow] {escape(warning)}")
+        _labelled(lang, "label_warning", "yellow", warning)
 
 
-def _windows_table(orders: list[dict[str, Any]], tz: ZoneInfo) -> Table:
+def _labelled(lang: Lang, label: str, colour: str, said: str) -> None:
+    _console.print(f"  [{colour}]{text(lang, label)}[/{colour}] {escape(said)}")
+
+
+def _zone(marketplace: str) -> ZoneInfo:
+    return ZoneInfo(load_selectors(marketplace).marketplace.timezone)
+
+
+def _word(lang: Lang, group: str, value: str) -> str:
+    """A state word (`status_shipped`, `known_rule`…) in `lang`; a value no table knows
+    (a newer database's) is shown as stored."""
+    return text(lang, f"{group}_{value}") if f"{group}_{value}" in TEXTS[lang] else value
+
+
+def _windows_table(orders: list[dict[str, Any]], tz: ZoneInfo, lang: Lang) -> Table:
     table = Table(pad_edge=False)
     for column in ("order", "status", "cancel", "closes", "known", "left", "then"):
-        table.add_column(column, no_wrap=True)
+        table.add_column(text(lang, f"col_{column}"), no_wrap=True)
     for order in orders:
         window = order["window"]
         table.add_row(
             order["id"],
-            order["status"],
-            window["state"],
-            _local(window["closes_at"], tz),
-            window["known"],
-            _left(window["seconds_left"]),
-            _then(order, tz),
+            _word(lang, "status", order["status"]),
+            _word(lang, "state", window["state"]),
+            _local(window["closes_at"], tz, lang),
+            _word(lang, "known", window["known"]),
+            _left(window["seconds_left"], lang),
+            _then(order, tz, lang),
         )
     return table
 
 
-def _then(order: dict[str, Any], tz: ZoneInfo) -> str:
+def _then(order: dict[str, Any], tz: ZoneInfo, lang: Lang) -> str:
     """What comes after the cancel window: the return window, when there is one (the
     reasons and steps are `cancelwatch advise ORDER`'s)."""
     ret = order["return_window"]
     if ret and ret["state"] == "open":
-        return f"return by {_local(ret['closes_at'], tz)}"
+        return text(lang, "return_by", when=_local(ret["closes_at"], tz, lang))
     return ""
 
 
-def _local(iso: str | None, tz: ZoneInfo) -> str:
+def _local(iso: str | None, tz: ZoneInfo, lang: Lang) -> str:
     if iso is None:
-        return "—"
-    return datetime.fromisoformat(iso).astimezone(tz).strftime("%m-%d %H:%M")
+        return text(lang, "none_shown")
+    return clock_time(datetime.fromisoformat(iso), tz)
 
 
-def _left(seconds: int | None) -> str:
+def _left(seconds: int | None, lang: Lang) -> str:
     if seconds is None:
-        return "—"
-    span = timedelta(seconds=seconds)
-    if span >= timedelta(days=2):
-        return f"{span.days} d"
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min"
+        return text(lang, "none_shown")
+    return span(seconds, lang)
 
 
 def status_json(
@@ -170,45 +195,109 @@ def status_json(
     }
 
 
-def print_status(summary: dict[str, Any]) -> None:
+def status_printer(
+    lang: Lang, now: datetime, zones: Mapping[str, ZoneInfo]
+) -> Callable[[dict[str, Any]], None]:
+    """`print_status` in `lang` at `now`, as `App.emit` takes a printer."""
+    return lambda summary: print_status(summary, lang, now, zones)
+
+
+def print_status(
+    summary: dict[str, Any], lang: Lang, now: datetime, zones: Mapping[str, ZoneInfo]
+) -> None:
+    """`zones`: each account's marketplace zone (this computer's for an account without
+    one), the wall clock its moments are shown on."""
     if not summary["last_checks"]:
-        _console.print("no check has run yet: run `cancelwatch check`")
+        _console.print(text(lang, "no_check_yet"))
     for check in summary["last_checks"]:
-        when = check["finished_at"] or "?"
-        result = check["result"] + (f" ({check['error']})" if check["error"] else "")
-        account = escape(check["account"])
-        _console.print(f"[bold]{account}[/bold]: last check {when}: {escape(result)}")
+        _console.print(_last_check(check, lang, now, zones.get(check["account"])))
     for planned in summary.get("next_checks", ()):
-        account = escape(planned["account"])
-        at = local_time(datetime.fromisoformat(planned["at"]))
-        left = _left(planned["seconds_from_now"])
-        _console.print(
-            f"[bold]{account}[/bold]: next check {at} (in {left}): {escape(planned['why'])}"
+        account = planned["account"]
+        at = datetime.fromisoformat(planned["at"])
+        line = text(
+            lang,
+            "next_check",
+            account=f"[bold]{escape(account)}[/bold]",
+            when=shown(at, zones.get(account), now, lang),
+            why=escape(_why(planned, lang)),
         )
+        _console.print(line)
     by_market: dict[str, list[dict[str, Any]]] = {}
     for order in summary["open_orders"]:
         by_market.setdefault(order["marketplace"], []).append(order)
     for market, orders in by_market.items():
-        _console.print(
-            _windows_table(orders, ZoneInfo(load_selectors(market).marketplace.timezone))
-        )
+        _console.print(_windows_table(orders, _zone(market), lang))
     if summary["next_alerts"]:
-        _console.print("next alerts:")
+        _console.print(text(lang, "next_alerts"))
         for alert in summary["next_alerts"]:
-            when = datetime.fromisoformat(alert["due_at"]).astimezone().strftime("%m-%d %H:%M")
-            _console.print(f"  {when}  {escape(alert['title'])}")
+            due = datetime.fromisoformat(alert["due_at"])
+            zone = zones.get(alert.get("account", ""))
+            _console.print(f"  {clock_time(due, zone)}  {escape(alert['title'])}")
 
 
-def print_advice(order: dict[str, Any]) -> None:
-    tz = ZoneInfo(load_selectors(order["marketplace"]).marketplace.timezone)
+def _last_check(check: dict[str, Any], lang: Lang, now: datetime, zone: ZoneInfo | None) -> str:
+    account = f"[bold]{escape(check['account'])}[/bold]"
+    finished = _moment(check["finished_at"])
+    when = shown(finished, zone, now, lang) if finished else text(lang, "last_check_unknown_time")
+    if check["error"]:
+        return text(
+            lang, "last_check_failed", account=account, when=when, error=escape(check["error"])
+        )
+    return text(
+        lang,
+        "last_check",
+        account=account,
+        when=when,
+        result=_word(lang, "result", check["result"]),
+    )
+
+
+def _moment(iso: str | None) -> datetime | None:
+    """A stored moment, or None when the database holds none it can read."""
+    try:
+        moment = datetime.fromisoformat(iso) if iso else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
+# The planner's reason for a check before a reminder (scheduler/watch/planner.py `_for_window`).
+_LEAD = re.compile(r"before the (\d+) (d|h|min) reminder of (\S+)")
+_LEAD_UNIT = {"d": "span_days", "h": "span_hours", "min": "span_minutes"}
+
+
+def _why(planned: dict[str, Any], lang: Lang) -> str:
+    kind, why = planned["kind"], planned["why"]
+    if kind == "lead" and (lead := _LEAD.fullmatch(why)):
+        n, unit, order_id = lead.groups()
+        return text(lang, "why_lead", lead=text(lang, _LEAD_UNIT[unit], n=n), order_id=order_id)
+    key = f"why_{kind}"
+    return text(lang, key) if kind != "lead" and key in TEXTS[lang] else why
+
+
+def advice_printer(lang: Lang) -> Callable[[dict[str, Any]], None]:
+    """`print_advice` in `lang`, as `App.emit` takes a printer."""
+    return lambda order: print_advice(order, lang)
+
+
+def print_advice(order: dict[str, Any], lang: Lang) -> None:
+    tz = _zone(order["marketplace"])
     window = order["window"]
-    _console.print(f"[bold]{order['id']}[/bold] ({order['status']})")
-    closes = _local(window["closes_at"], tz)
-    _console.print(f"cancel: {window['state']}, closes {closes} ({window['known']})")
+    status = _word(lang, "status", order["status"])
+    _console.print(text(lang, "advice_head", order_id=f"[bold]{order['id']}[/bold]", status=status))
+    closes = _local(window["closes_at"], tz, lang)
+    if window["seconds_left"]:
+        rel = text(lang, "moment_in", span=span(window["seconds_left"], lang))
+        closes = text(lang, "moment_shown", at=closes, rel=rel)
+    state, known = _word(lang, "state", window["state"]), _word(lang, "known", window["known"])
+    _console.print(text(lang, "advice_cancel", state=state, when=closes, known=known))
     _console.print(f"  {escape(window['reason'])}")
     ret = order["return_window"]
     if ret:
-        _console.print(f"return: {ret['state']}, closes {_local(ret['closes_at'], tz)}")
+        when = _local(ret["closes_at"], tz, lang)
+        _console.print(
+            text(lang, "advice_return", state=_word(lang, "state", ret["state"]), when=when)
+        )
     for i, step in enumerate(order["advice"]["steps"], start=1):
         _console.print(f"{i}. {escape(step)}")
     for hint in order["advice"]["hints"]:

@@ -14,8 +14,9 @@ from datetime import datetime
 from filelock import FileLock, Timeout
 
 from cancelwatch.scheduler.config.settings import Config
+from cancelwatch.scheduler.notify.configured import language
 from cancelwatch.scheduler.policy.assess import WindowState
-from cancelwatch.scheduler.policy.words import Lang
+from cancelwatch.scheduler.policy.words import Lang, text
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch import planner as pl
 from cancelwatch.scheduler.watch.monitor import FromState
@@ -124,18 +125,22 @@ def within_limits(state: State, cfg: Config, account: str, now: datetime, mine: 
     checking it, or the gap since the last check recorded (by any process) or the daily
     ceiling holds it back. A one-off check refuses rather than waits: a command that sits
     for minutes looks hung, and running it again later is the user's choice."""
+    lang = language(cfg)
     if not mine:
-        raise pl.TooSoon(
-            f"{account}: another cancelwatch (the watcher?) is checking it right now; "
-            "nothing done, its result will be in `cancelwatch status`"
-        )
+        raise pl.TooSoon(text(lang, "too_soon_busy", account=account))
     starts = recorded_starts(state, account, now)
     allowed = pl.earliest_allowed(starts, now, pl.Limits.of(cfg))
     if allowed.at <= now:
         return
-    wait = math.ceil((allowed.at - now).total_seconds() / 60)
     raise pl.TooSoon(
-        f"{account}: the last check started at {pl.local_time(max(starts))}; "
-        f"{allowed.because} in {cfg.source or 'config.toml'} allows the next at "
-        f"{pl.local_time(allowed.at)} (in {wait} min); nothing done"
+        text(
+            lang,
+            "too_soon_limit",
+            account=account,
+            last=pl.local_time(max(starts)),
+            limit=allowed.because,
+            source=cfg.source or "config.toml",
+            next=pl.local_time(allowed.at),
+            minutes=math.ceil((allowed.at - now).total_seconds() / 60),
+        )
     )
