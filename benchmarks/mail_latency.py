@@ -42,7 +42,9 @@ waits for the gap to end, so the runs go round the accounts (`--accounts`, defau
 one run at a time, and a run's mail is appended only once its account's gap has passed
 (the last check's start + 2 min + 5 s). Then, unless `--gap-runs 0`, a mail arriving
 inside the gap is measured separately: appended `--gap-offset` seconds (default 65: past
-the mail trigger's 60-second debounce) after the previous mail of the same account.
+the mail trigger's 60-second debounce) after the previous mail of the same account. A
+mail within 60 s of the account's previous one asks for no check at all (`--gap-offset
+20` shows it: no notification within the run's timeout).
 
 Run from the repository root with the project's venv (about 14 minutes with 20 runs):
 
