@@ -38,6 +38,8 @@ def relative(instant: datetime, now: datetime, lang: Lang) -> str:
     ahead = (instant - now).total_seconds()
     if ahead >= _MINUTE:
         return text(lang, "moment_in", span=span(ahead, lang))
+    if ahead >= 0:
+        return text(lang, "moment_soon")
     if -ahead < _MINUTE:
         return text(lang, "moment_now")
     return text(lang, "moment_ago", span=_elapsed(-ahead, lang))

@@ -14,6 +14,7 @@ EN: Mapping[str, str] = {
     "moment_in": "in {span}",
     "moment_ago": "{span} ago",
     "moment_now": "just now",
+    "moment_soon": "within a minute",
     "moment_shown": "{at} ({rel})",
     "none_shown": "—",
     # -- the windows table --
@@ -92,6 +93,7 @@ JA: Mapping[str, str] = {
     "moment_in": "あと{span}",
     "moment_ago": "{span}前",
     "moment_now": "たった今",
+    "moment_soon": "1分以内",
     "moment_shown": "{at}（{rel}）",
     "none_shown": "—",
     "col_order": "注文",

@@ -1,0 +1,253 @@
+"""The command line in the user's language (issue 12): `demo`, `status`, `advise`, a refused
+`check` print no English word in Japanese and no Japanese in English, apart from ids, URLs,
+product names and zone abbreviations; and moments read as people read them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+from playwright.sync_api import Browser
+
+from cancelwatch.scheduler.cli import demo as demo_cli
+from cancelwatch.scheduler.cli.context import App
+from cancelwatch.scheduler.cli.main import cli, run
+from cancelwatch.scheduler.policy.moments import clock_time, relative, shown, span
+from cancelwatch.scheduler.state.store import State
+from cancelwatch.scraper.demo.scenario import build_scenario
+from tests.pages import JP, parse_file
+
+NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # noon in Tokyo
+PREORDER = "503-2094418-6637205"  # on order-list-2026.html: release 2027-01-15, cancellable
+MIN = timedelta(minutes=1)
+
+# Japanese letters are word characters to `\b`: "JSTまで" has no boundary inside.
+ORDER_ID = re.compile(r"(?<![0-9A-Za-z])[0-9A-Z]\d{2}-\d{7}-\d{7}(?!\d)")
+URL = re.compile(r"https?://\S+")
+ZONES = re.compile(r"(?<![A-Za-z])(JST|EST|EDT|PST|PDT|GMT|BST)(?![A-Za-z])")
+ASCII_WORD = re.compile(r"[A-Za-z]+")
+JAPANESE = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]+")
+
+
+# Amazon is written so in Japanese too (「Amazonのヘルプ」).
+BRANDS = {"Amazon"}
+# main.py's prefix of every error, in English for now (the lead's file).
+ERROR_PREFIX = "cancelwatch: error: "
+
+
+def bare(out: str, names: set[str]) -> str:
+    """`out` without what is not a word of cancelwatch's: ids, URLs, zone abbreviations
+    and `names` (product names, sellers, the account and the marketplace)."""
+    for name in sorted(names | BRANDS, key=len, reverse=True):  # a longer name first
+        out = out.replace(name, " ")
+    return ZONES.sub(" ", URL.sub(" ", ORDER_ID.sub(" ", out)))
+
+
+def assert_in_language(out: str, lang: str, names: set[str]) -> None:
+    left = bare(out, names)
+    if lang == "ja":
+        assert ASCII_WORD.findall(left) == [], out
+        assert JAPANESE.search(left), out  # said something, in Japanese
+    else:
+        assert JAPANESE.findall(left) == [], out
+        assert ASCII_WORD.search(left), out
+
+
+# ---- moments ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("instant", "zone", "expected"),
+    [
+        (datetime(2026, 12, 20, 15, 0, tzinfo=UTC), "Asia/Tokyo", "12-21 00:00 JST"),
+        (datetime(2026, 7, 1, 16, 0, tzinfo=UTC), "America/New_York", "07-01 12:00 EDT"),
+        (datetime(2026, 12, 1, 17, 0, tzinfo=UTC), "America/New_York", "12-01 12:00 EST"),
+        (datetime(2026, 7, 1, 12, 0, tzinfo=UTC), "Europe/London", "07-01 13:00 BST"),
+        (datetime(2026, 12, 1, 12, 0, tzinfo=UTC), "Europe/London", "12-01 12:00 GMT"),
+    ],
+)
+def test_a_moment_is_shown_on_the_marketplaces_wall_clock_with_its_zone(
+    instant: datetime, zone: str, expected: str
+) -> None:
+    assert clock_time(instant, ZoneInfo(zone)) == expected
+
+
+@pytest.mark.parametrize(
+    ("offset", "en", "ja"),
+    [
+        (timedelta(minutes=-10, seconds=-59), "10 minutes ago", "10分前"),
+        (timedelta(minutes=-1), "1 minute ago", "1分前"),
+        (timedelta(seconds=-30), "just now", "たった今"),
+        (timedelta(seconds=30), "within a minute", "1分以内"),
+        (timedelta(0), "within a minute", "1分以内"),
+        (timedelta(hours=-1), "1 hour ago", "1時間前"),
+        (timedelta(hours=-30), "30 hours ago", "30時間前"),
+        (timedelta(days=-2, hours=-5), "2 days ago", "2日前"),
+        (timedelta(hours=3), "in 3 h", "あと3時間"),
+        (timedelta(hours=3, minutes=20, seconds=30), "in 3 h 20 min", "あと3時間20分"),
+        (timedelta(minutes=4, seconds=59), "in 4 min", "あと4分"),
+        (timedelta(days=5, hours=23), "in 5 d", "あと5日"),
+    ],
+)
+def test_how_far_a_moment_is_rounds_down_in_either_language(
+    offset: timedelta, en: str, ja: str
+) -> None:
+    assert (relative(NOW + offset, NOW, "en"), relative(NOW + offset, NOW, "ja")) == (en, ja)
+
+
+def test_a_moment_shown_says_when_and_how_long_ago() -> None:
+    tokyo = ZoneInfo("Asia/Tokyo")
+    assert shown(NOW - 10 * MIN, tokyo, NOW, "en") == "11-26 11:50 JST (10 minutes ago)"
+    assert shown(NOW - 10 * MIN, tokyo, NOW, "ja") == "11-26 11:50 JST（10分前）"
+
+
+def test_a_span_left_never_goes_below_nothing() -> None:
+    assert (span(-5, "en"), span(0, "ja")) == ("0 min", "0分")
+
+
+# ---- the commands, in each language ---------------------------------------------------------
+
+
+def cancelwatch(*args: str, at: datetime = NOW) -> tuple[int, str, str]:
+    with CliRunner().isolation() as streams:
+        code = run(cli, list(args), app=App(clock=lambda: at))
+        out, err = streams[0].getvalue(), streams[1].getvalue()
+    return code, out.decode(), err.decode()
+
+
+def _config(home: Path, language: str | None, extra: str = "") -> None:
+    notify = f'[notify]\nlanguage = "{language}"\n' if language else ""
+    (home / "config.toml").write_text(extra + notify, encoding="utf-8")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path))
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+ACCOUNT = '[accounts.main]\nmarketplace = "amazon.co.jp"\n'
+
+
+@pytest.fixture
+def checked(home: Path) -> Callable[[str | None], set[str]]:
+    """A home whose database holds a check of the Japanese fixture's order list at NOW,
+    with reminders planned for its pre-order in `language` (alerts keep the words they
+    were planned in); the fixture's product names and sellers."""
+
+    def fill(language: str | None) -> set[str]:
+        page = parse_file(JP / "order-list-2026.html")
+        with State.open(home / "state.db") as state:
+            state.record_check("main", "amazon.co.jp", page.orders, {}, now=NOW, alerts=[])
+        _config(home, language, ACCOUNT)
+        code, _, err = cancelwatch("deadline", PREORDER, "2026-12-20")
+        assert code == 0, err
+        products = {i.title for o in page.orders for i in o.items}
+        sellers = {s for o in page.orders for i in o.items if (s := i.seller)}
+        return products | sellers | {"main", "amazon.co.jp"}
+
+    return fill
+
+
+Checked = Callable[[str | None], set[str]]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_status_speaks_one_language(checked: Checked, lang: str) -> None:
+    names = checked(lang)
+    code, out, err = cancelwatch("status", at=NOW + 10 * MIN)
+    assert code == 0, err
+    assert_in_language(out, lang, names)
+    # The last check on the marketplace's wall clock, and how long ago.
+    said = {"en": "main: last check 11-26 12:00 JST (10 minutes ago): ok",
+            "ja": "main: 前回の確認 11-26 12:00 JST（10分前）: 正常"}  # fmt: skip
+    assert said[lang] in out
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("ja_JP.UTF-8", "ja"), ("en_US.UTF-8", "en")])
+def test_the_locale_chooses_when_the_config_does_not(
+    checked: Checked, monkeypatch: pytest.MonkeyPatch, locale: str, lang: str
+) -> None:
+    monkeypatch.setenv("LANG", locale)
+    names = checked(None)
+    code, out, err = cancelwatch("status", at=NOW + 10 * MIN)
+    assert code == 0, err
+    assert_in_language(out, lang, names)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_advise_speaks_one_language(checked: Checked, lang: str) -> None:
+    names = checked(lang)
+    code, out, err = cancelwatch("advise", PREORDER)
+    assert code == 0, err
+    assert_in_language(out, lang, names)
+    # The deadline set by hand: 2026-12-20 23:59 JST, 24 d 11 h 59 min after NOW.
+    said = {"en": "cancel: open (manual), closes 12-20 23:59 JST (in 24 d)",
+            "ja": "キャンセル: 可（根拠: 手動）、締切 12-20 23:59 JST（あと24日）"}  # fmt: skip
+    assert said[lang] in out
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_refused_check_says_so_in_the_users_language(home: Path, lang: str) -> None:
+    with State.open(home / "state.db") as state:
+        state.record_check("main", "amazon.co.jp", [], {}, now=NOW + MIN, alerts=[], started_at=NOW)
+    _config(home, lang, '[accounts.main]\nmarketplace = "amazon.co.jp"\n')
+    code, out, err = cancelwatch("check", at=NOW + 2 * MIN)
+    assert code == 1 and out == ""
+    # The limit's name is the config key the user would edit, and stays as written.
+    said = err.removeprefix(ERROR_PREFIX).replace(str(home / "config.toml"), " ")
+    assert_in_language(said.replace("[watch] min_gap_minutes", " "), lang, {"main"})
+    assert ("あと3分" if lang == "ja" else "(in 3 min)") in err
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_an_unknown_order_is_refused_in_the_users_language(home: Path, lang: str) -> None:
+    _config(home, lang)
+    code, _, err = cancelwatch("advise", "000-0000000-0000000")
+    assert code == 2
+    message = err.removeprefix(ERROR_PREFIX).replace("cancelwatch check", " ")
+    assert_in_language(message, lang, set())
+
+
+# ---- the demo -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo(
+    home: Path, browser: Browser, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[str], str]]:
+    """`cancelwatch demo` at NOW in the session's browser, under LANG=`locale`: what it
+    prints on stdout."""
+    monkeypatch.setattr(demo_cli, "open_browser", lambda *_, **__: nullcontext(browser))
+
+    def run_demo(locale: str) -> str:
+        monkeypatch.setenv("LANG", locale)
+        code, out, err = cancelwatch("demo")
+        assert code == 0, err
+        return out
+
+    yield run_demo
+
+
+def _demo_names() -> set[str]:
+    scenario = build_scenario("amazon.co.jp", NOW)
+    items = [i for o in scenario.orders for i in o.items]
+    return {i.title for i in items} | {i.seller for i in items} | {"demo", "amazon.co.jp"}
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("ja_JP.UTF-8", "ja"), ("en_US.UTF-8", "en")])
+def test_the_demo_speaks_the_locales_language(
+    demo: Callable[[str], str], locale: str, lang: str
+) -> None:
+    out = demo(locale)
+    assert_in_language(out, lang, _demo_names())
+    # The closes column carries the marketplace's zone.
+    assert re.search(r"\d\d-\d\d \d\d:\d\d JST", out), out
