@@ -150,9 +150,8 @@ def checked(home: Path) -> Callable[[str | None], set[str]]:
         _config(home, language, ACCOUNT)
         code, _, err = cancelwatch("deadline", PREORDER, "2026-12-20")
         assert code == 0, err
-        products = {i.title for o in page.orders for i in o.items}
-        sellers = {s for o in page.orders for i in o.items if (s := i.seller)}
-        return products | sellers | {"main", "amazon.co.jp"}
+        names = {n for o in page.orders for i in o.items for n in (i.title, i.seller) if n}
+        return names | {"main", "amazon.co.jp"}
 
     return fill
 
