@@ -26,7 +26,9 @@ from cancelwatch.scheduler.config.settings import (
     AlertSettings,
     BrowserSettings,
     NotifySettings,
+    MailSettings,
     QuietHours,
+    ServeSettings,
     WatchSettings,
     load_config,
     save_account,
@@ -40,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TABLES_OF_THE_FILE: list[type[BaseModel]] = [
     schema.AccountTable, schema.BrowserTable, schema.CrawlTable, schema.WatchTable,
     schema.AlertsTable, schema.QuietTable, schema.NotifyTable, schema.RulesTable,
+    schema.ServeTable, schema.MailTable,
 ]  # fmt: skip
 
 
@@ -168,7 +171,7 @@ def test_a_utf8_byte_order_mark_and_toml_local_times_are_accepted(tmp_path):
 def test_the_schema_has_exactly_the_fields_of_the_typed_config():
     """A field added to a dataclass is one the file can set, and nothing else is."""
     typed = [Account, BrowserSettings, CrawlOptions, WatchSettings, AlertSettings, QuietHours,
-             NotifySettings, Rules]  # fmt: skip
+             NotifySettings, Rules, ServeSettings, MailSettings]  # fmt: skip
     # An account's name is its table's key; the rules' account-risk numbers are in [alerts].
     not_in_file = {Account: {"name"}, Rules: {"account_risk_threshold", "account_risk_days"}}
     for table, kind in zip(TABLES_OF_THE_FILE, typed, strict=True):
