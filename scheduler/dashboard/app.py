@@ -30,8 +30,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cancelwatch.scheduler.dashboard import view
-from cancelwatch.scheduler.dashboard.words import text
-from cancelwatch.scheduler.policy.words import Lang
+from cancelwatch.scheduler.policy.words import Lang, text
 from cancelwatch.scraper.errors import CancelwatchError
 
 Board = Callable[[datetime, Lang], dict[str, Any]]
@@ -197,7 +196,7 @@ class _Pages:
         try:
             payload = await run_in_threadpool(self.site.board, now, lang)
         except (CancelwatchError, sqlite3.DatabaseError) as exc:
-            problem = {"lang": lang, "message": text(lang, "problem", message=str(exc))}
+            problem = {"lang": lang, "message": text(lang, "dash_problem", message=str(exc))}
             return self.templates.TemplateResponse(request, "problem.html", problem, 503)
         asked = request.query_params.get("asked")
         host = request.headers["host"]

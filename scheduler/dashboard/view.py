@@ -18,8 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from cancelwatch.scheduler.dashboard.words import TEXTS, text
-from cancelwatch.scheduler.policy.words import Lang
+from cancelwatch.scheduler.policy.words import TEXTS, Lang, text
 from cancelwatch.scraper.read.markup import load_selectors
 
 _COMMAND = re.compile(r"`(cancelwatch [^`\n]{1,200})`")
@@ -118,7 +117,9 @@ def _check(check: Mapping[str, Any], zone: ZoneInfo, lang: Lang) -> CheckView:
     at = when(check["finished_at"], zone) if check["finished_at"] else "?"
     ok = check["result"] == "ok"
     error = check["error"]
-    line = text(lang, "check_ok" if ok else "check_failed", when=at, orders=check["orders_read"])
+    line = text(
+        lang, "dash_check_ok" if ok else "dash_check_failed", when=at, orders=check["orders_read"]
+    )
     return CheckView(line, ok, error, fix_commands(error) if error else ())
 
 
@@ -131,19 +132,24 @@ def fix_commands(message: str) -> tuple[str, ...]:
 def _next(planned: Mapping[str, Any], zone: ZoneInfo, lang: Lang) -> str:
     left = span(planned["seconds_from_now"], lang)
     return text(
-        lang, "next_check_at", when=when(planned["at"], zone), left=left, why=planned["why"]
+        lang, "dash_next_check_at", when=when(planned["at"], zone), left=left, why=planned["why"]
     )
 
 
 def _order(order: Mapping[str, Any], zone: ZoneInfo, now: datetime, lang: Lang) -> OrderView:
     windows = [
         _window(text(lang, key), order[field], zone, now, lang)
-        for key, field in (("cancel_window", "window"), ("return_window", "return_window"))
+        for key, field in (
+            ("dash_cancel_window", "window"),
+            ("dash_return_window", "return_window"),
+        )
         if order.get(field) is not None
     ]
     return OrderView(
         id=order["id"],
-        placed=text(lang, "placed_on", date=order["placed_on"]) if order["placed_on"] else None,
+        placed=text(lang, "dash_placed_on", date=order["placed_on"])
+        if order["placed_on"]
+        else None,
         status=_word(lang, "status", order["status"]),
         titles=tuple(i["title"] for i in order.get("items", ()) if i.get("title")),
         url=web_address(order.get("url")),
@@ -163,9 +169,9 @@ def _window(
     return WindowView(
         label=label,
         state=_word(lang, "state", window["state"]),
-        closes=text(lang, "closes", when=when(closes_at, zone))
+        closes=text(lang, "dash_closes", when=when(closes_at, zone))
         if closes_at
-        else text(lang, "closes_unknown"),
+        else text(lang, "dash_closes_unknown"),
         closes_at=js_instant(datetime.fromisoformat(closes_at)) if closes_at else None,
         left=left,
         known=_word(lang, "known", window["known"]),
@@ -175,14 +181,14 @@ def _window(
 
 
 def _word(lang: Lang, prefix: str, value: str) -> str:
-    key = f"{prefix}_{value}"
+    key = f"dash_{prefix}_{value}"
     return text(lang, key) if key in TEXTS[lang] else value
 
 
 def _sent(sent: Mapping[str, Any], zone: ZoneInfo, lang: Lang) -> AlertView:
     channels = ", ".join(sent["channels"])
     at = when(sent["sent_at"], zone)
-    return AlertView(at, sent["title"], text(lang, "sent_on", when=at, channels=channels))
+    return AlertView(at, sent["title"], text(lang, "dash_sent_on", when=at, channels=channels))
 
 
 def countdown(seconds: float, lang: Lang) -> str:
@@ -190,14 +196,14 @@ def countdown(seconds: float, lang: Lang) -> str:
     "4:59", "2:03:04", "2d 03:04:05"; `closed` once it has run out. Keep in step with
     dashboard.js."""
     if seconds <= 0:
-        return text(lang, "closed")
+        return text(lang, "dash_closed")
     whole = math.ceil(seconds)
     days, rest = divmod(whole, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     clock = f"{hours}:{minutes:02d}:{secs:02d}" if hours or days else f"{minutes}:{secs:02d}"
     if days:
-        clock = f"{days}{text(lang, 'day_unit')} {hours:02d}:{minutes:02d}:{secs:02d}"
+        clock = f"{days}{text(lang, 'dash_day_unit')} {hours:02d}:{minutes:02d}:{secs:02d}"
     return clock
 
 
@@ -207,10 +213,10 @@ def span(seconds: int, lang: Lang) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return text(lang, "left_days", days=days, hours=hours)
+        return text(lang, "dash_left_days", days=days, hours=hours)
     if hours:
-        return text(lang, "left_hours", hours=hours, minutes=minutes)
-    return text(lang, "left_minutes", minutes=minutes)
+        return text(lang, "dash_left_hours", hours=hours, minutes=minutes)
+    return text(lang, "dash_left_minutes", minutes=minutes)
 
 
 def web_address(url: object) -> str | None:

@@ -24,11 +24,10 @@ from icalendar import Alarm, Calendar, Event, Timezone
 from icalendar.prop import vDuration
 
 from cancelwatch.scheduler.config.settings import Config
-from cancelwatch.scheduler.feed import words
 from cancelwatch.scheduler.feed.events import KEEP, Dated, dated
 from cancelwatch.scheduler.policy.assess import Assessment
 from cancelwatch.scheduler.policy.context import order_items
-from cancelwatch.scheduler.policy.words import Lang
+from cancelwatch.scheduler.policy.words import Lang, text
 from cancelwatch.scheduler.state.store import ExportedEvent, State, StoredOrder
 from cancelwatch.scheduler.watch.monitor import FromState
 from cancelwatch.scraper.read.markup import Marketplace, load_selectors
@@ -130,10 +129,10 @@ def _calendar(lang: Lang) -> Calendar:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    name = words.text(lang, "calendar_name")
+    name = text(lang, "feed_calendar_name")
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
-    calendar.add("description", words.text(lang, "calendar_about"))
+    calendar.add("description", text(lang, "feed_calendar_about"))
     # How often a subscribed calendar should fetch the feed again.
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
@@ -165,14 +164,14 @@ def _vevent(exported: ExportedEvent, about: _Known, run: _Export) -> Event:
         vevent.add("url", _order_url(run, about.stored, about.order))
     if exported.cancelled_at is not None:
         vevent.add("status", "CANCELLED")
-        vevent.add("summary", words.text(lang, "gone") + title)
-        vevent.add("description", _clean(words.text(lang, "gone_body", order=ev.order_id)))
+        vevent.add("summary", text(lang, "feed_gone") + title)
+        vevent.add("description", _clean(text(lang, "feed_gone_body", order=ev.order_id)))
         return vevent
     vevent.add("status", "CONFIRMED")
     vevent.add("summary", title)
     if about.dated is None or about.assessment is None:
         when = f"{run.local(ev.at, about.stored):%Y-%m-%d %H:%M %Z}"
-        vevent.add("description", words.text(lang, "passed_body", when=when))
+        vevent.add("description", text(lang, "feed_passed_body", when=when))
         return vevent
     vevent.add("description", _clean(_body(lang, about.dated, about.assessment)))
     for alarm in _alarms(about.dated, title, now):
@@ -184,9 +183,9 @@ def _body(lang: Lang, found: Dated, assessment: Assessment) -> str:
     if found.window is not None:
         head = found.window.reason
     else:
-        head = words.text(lang, "release_body", date=f"{found.day}")
+        head = text(lang, "feed_release_body", date=f"{found.day}")
     steps = [f"{i}. {step}" for i, step in enumerate(assessment.advice.steps, start=1)]
-    return "\n".join([head, words.text(lang, "next"), *steps] if steps else [head])
+    return "\n".join([head, text(lang, "feed_next"), *steps] if steps else [head])
 
 
 def _alarms(found: Dated, title: str, now: datetime) -> Iterable[Alarm]:
@@ -216,14 +215,14 @@ class _Exact(vDuration):
 
 def _title(lang: Lang, kind: str, estimated: bool, order: Order | None, order_id: str) -> str:
     values = {
-        "label": words.text(lang, kind),
-        "estimated": words.text(lang, "estimated") if estimated else "",
+        "label": text(lang, f"feed_{kind}"),
+        "estimated": text(lang, "feed_estimated") if estimated else "",
         "order": _one_line(order_id),
     }
     item = _item(order) if order is not None else None
     if item is None:
-        return words.text(lang, "title_no_item", **values)
-    return words.text(lang, "title", item=item, **values)
+        return text(lang, "feed_title_no_item", **values)
+    return text(lang, "feed_title", item=item, **values)
 
 
 def _item(order: Order) -> str | None:

@@ -1,7 +1,8 @@
 """Every word cancelwatch shows a person, in English and Japanese, from one place.
 
 Each module of this package holds one area's table, `EN` and `JA` with the same keys:
-`rules` (windows, advice, alerts), `report` (the command line's tables and reports).
+`rules` (windows, advice, alerts), `report` (the command line's tables and reports),
+`dashboard` (the web page), `feed` (the calendar), `planning` (why a check is planned).
 `text` looks a key up in all of them; a key lives in one module only, and both languages
 have every key (tests/test_words.py checks both).
 """
@@ -11,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from cancelwatch.scheduler.policy.words import report, rules
+from cancelwatch.scheduler.policy.words import dashboard, feed, planning, report, rules
 
 Lang = Literal["ja", "en"]
 
-_AREAS = (rules, report)
+_AREAS = (rules, report, dashboard, feed, planning)
 
 
 def _merged(lang: Lang) -> Mapping[str, str]:
