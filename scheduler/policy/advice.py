@@ -1,5 +1,10 @@
-"""What to do now about one order, in order (docs/rules.md's playbook), and the article's
-claims that bear on it: labelled hints that never change a window."""
+"""What to do now about one order, in order (docs/rules.md's playbook), and then the claims
+from elsewhere that bear on it.
+
+The steps hold what is known: what the order's page shows, then what Amazon's help says.
+A claim only the article cancelwatch grew from makes comes after them, as a hint that
+names its source and says what Amazon's help says instead, and only when it bears on this
+order; it never changes a window."""
 
 from __future__ import annotations
 
@@ -33,9 +38,11 @@ from cancelwatch.scraper.read.model import Approval, Cancellability, OrderStatus
 @dataclass(frozen=True)
 class Advice:
     steps: tuple[str, ...]
-    """What to do now, in order."""
+    """What to do now, in order, from the order's page and Amazon's help."""
     hints: tuple[str, ...]
-    """The article's claims, labelled as such: context, never a verdict."""
+    """Claims from elsewhere that bear on this order, after the steps: each one says whose
+    claim it is and what Amazon's help says ("A popular article says …; Amazon's help
+    …"). Context, never a verdict."""
 
 
 # -- advice ------------------------------------------------------------------------------
@@ -80,7 +87,7 @@ def _approval_steps(ctx: Ctx) -> list[str]:
 
 
 def _open_steps(ctx: Ctx, cancel: Window, digital: Digital | None, seller: str | None) -> list[str]:
-    before = ctx.t("before", when=fmt_when(ctx, cancel.closes_at)) if cancel.closes_at else ""
+    before = _before(ctx, cancel)
     order = ctx.order
     if digital is Digital.KINDLE and order.preorder is not None:
         return [ctx.t("step_kindle_preorder", order_id=order.id, before=before)]
@@ -92,6 +99,17 @@ def _open_steps(ctx: Ctx, cancel: Window, digital: Digital | None, seller: str |
     if seller is not None:
         steps.append(ctx.t("step_seller_after", seller=seller))
     return steps
+
+
+def _before(ctx: Ctx, cancel: Window) -> str:
+    """Until when to cancel, and, when the order's page states the deadline, that it does."""
+    if cancel.closes_at is None:
+        return ""
+    when = fmt_when(ctx, cancel.closes_at)
+    pre = ctx.order.preorder
+    if cancel.known is Known.PAGE and pre is not None and pre.cancel_deadline is not None:
+        return ctx.t("before_page", when=when, date=fmt_date(ctx, pre.cancel_deadline))
+    return ctx.t("before", when=when)
 
 
 def _how_sure(ctx: Ctx) -> str:
@@ -163,9 +181,14 @@ def _tracking_link(ctx: Ctx, track: Tracking, carrier: Carrier | None) -> str:
     return ctx.t("tracking_url", url=url) if url else ""
 
 
+def _left_at_door(ctx: Ctx) -> bool:
+    """Whether the parcel is left at the door (置き配): then it cannot be refused."""
+    return bool(ctx.order.left_at_door) or any(t.left_at_door for t in ctx.tracking)
+
+
 def _shipped_steps(ctx: Ctx, seller: str | None) -> list[str]:
     """docs/rules.md's playbook for an order that shipped and can't be cancelled on Amazon."""
-    left = bool(ctx.order.left_at_door) or any(t.left_at_door for t in ctx.tracking)
+    left = _left_at_door(ctx)
     tracks = [t for t in ctx.tracking if t.tracking_id]
     steps: list[str] = []
     cancel_delivery = site(ctx.marketplace).cancel_delivery_step
@@ -194,7 +217,14 @@ def _shipped_steps(ctx: Ctx, seller: str | None) -> list[str]:
 
 
 def advice_hints(ctx: Ctx, cancel: Window) -> list[str]:
-    """The article's claims that bear on this order, labelled; they never change `cancel`."""
+    """The article's claims that bear on this order, each naming its source and what
+    Amazon's help says; they never change `cancel`.
+
+    Each comes only where it could matter: the Prime 30 minutes while nothing tells when
+    an ordinary order's window closes; the pre-order's 3 months while the page states no
+    deadline of its own and the order has not shipped; the prank report only where a
+    refusal is advised. The sale claim never comes: cancelwatch cannot tell that an order
+    was bought in a sale (docs/rules.md, "Where the article is wrong")."""
     order = ctx.order
     digital = digital_kind(order)
     if cancel.state in (WindowState.CANCELLED, WindowState.AWAITING_APPROVAL):
@@ -204,12 +234,14 @@ def advice_hints(ctx: Ctx, cancel: Window) -> list[str]:
     hints: list[str] = []
     status = progress(ctx)
     ordinary = order.preorder is None and third_party_seller(order) is None
-    if cancel.state is WindowState.OPEN and ordinary:
+    if cancel.state is WindowState.OPEN and ordinary and cancel.known is Known.UNKNOWN:
         hints.append(ctx.t("hint_prime"))
-    if order.preorder is not None:
+    pre = order.preorder
+    unshipped = RANK.get(status, 0) < RANK[OrderStatus.SHIPPED]
+    if pre is not None and pre.cancel_deadline is None and unshipped:
         hints.append(ctx.t("hint_preorder"))
-    if RANK.get(status, 0) < RANK[OrderStatus.DELIVERED]:
-        hints.append(ctx.t("hint_sale"))
     if cancel.state is WindowState.CLOSED and in_transit(status):
-        hints += [ctx.t("hint_handover"), ctx.t("hint_prank")]
+        hints.append(ctx.t("hint_handover"))
+        if not _left_at_door(ctx):
+            hints.append(ctx.t("hint_prank"))
     return hints

@@ -4,15 +4,17 @@ Kept apart from `policy` so the rules read as rules and the texts can be reviewe
 translated) on their own. Japanese uses the labels Amazon itself shows (商品をキャンセル,
 キャンセルリクエスト, 配送状況を確認, 商品の返品, 受け取り拒否, 置き配); English uses
 amazon.com's (Cancel items, Request cancellation, Track package, Return or replace items).
-Claims only the article makes carry `ARTICLE`'s label, so nobody reads them as Amazon's.
+A claim only the article cancelwatch grew from makes starts with its source (`_EN_ARTICLE`,
+`_JA_ARTICLE`) and then says what Amazon's help says, so nobody reads it as Amazon's word
+(docs/rules.md, "Where the article is wrong").
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-_EN_ARTICLE = "[article's claim, not confirmed by Amazon]"
-_JA_ARTICLE = "【記事の主張・Amazon未確認】"
+_EN_ARTICLE = "A popular article says"
+_JA_ARTICLE = "ある人気記事では"
 
 EN: Mapping[str, str] = {
     # -- durations and names -------------------------------------------------------------
@@ -107,8 +109,14 @@ EN: Mapping[str, str] = {
     "kindle_preorder_no_date": (
         "Kindle pre-order: cancellable before release (unverified); the page shows no release date."
     ),
-    "digital_app": f"Appstore app: not cancellable once bought {_EN_ARTICLE}.",
-    "digital_music": f"Digital music: not cancellable once bought {_EN_ARTICLE}.",
+    "digital_app": (
+        f"Appstore app: the page offers no cancel control. {_EN_ARTICLE} an app can't be"
+        " cancelled once bought; Amazon's help does not say so."
+    ),
+    "digital_music": (
+        f"Digital music: the page offers no cancel control. {_EN_ARTICLE} music can't be"
+        " cancelled once bought; Amazon's help does not say so."
+    ),
     "digital_closed": "Digital order: the page offers no cancel control.",
     "closed_preparing": (
         "Amazon has started preparing the shipment: it can no longer be cancelled on Amazon."
@@ -146,6 +154,7 @@ EN: Mapping[str, str] = {
     "return_closed": "The return window ended with {date}.",
     # -- steps ---------------------------------------------------------------------------
     "before": " before {when}",
+    "before_page": " before {when}: the order's page states {date} as the last day",
     "step_cancel": 'Open order {order_id} and choose "Cancel items"{before}.',
     "step_history_sure": (
         "That time is cancelwatch's estimate from your own orders, not Amazon's word: of your"
@@ -224,29 +233,31 @@ EN: Mapping[str, str] = {
     ),
     "step_return_by": 'Return it by {date} ("Return or replace items").',
     "step_no_return": "The page shows no open return window: ask customer service.",
-    # -- hints: the article's claims, never verdicts --------------------------------------
+    # -- hints: the article's claims, each with its source and Amazon's word -------------
     "hint_prime": (
-        f"{_EN_ARTICLE} Prime orders can enter shipment preparation within about 30 minutes"
-        " of ordering, so the window may be only minutes long."
+        f"{_EN_ARTICLE} a Prime order can enter shipment preparation within about 30 minutes"
+        " of ordering; Amazon's help gives no time, only that an order can be cancelled until"
+        " its shipment preparation starts. Cancel soon if you mean to."
     ),
     "hint_preorder": (
-        f"{_EN_ARTICLE} Pre-orders can be cancelled only until 3 months before the ship"
-        " date. Amazon's help says until shipment preparation; some items state their own"
-        " deadline."
+        f"{_EN_ARTICLE} pre-orders can be cancelled only until 3 months before the ship"
+        " date; Amazon's help says until shipment preparation starts, about 1–2 days before"
+        " release, and some items state their own deadline on the order's page (this one"
+        " states none)."
     ),
-    "hint_sale": (
-        f"{_EN_ARTICLE} Items bought in a sale (Prime Day, Black Friday, Cyber Monday,"
-        " Lightning Deals) cannot be cancelled. Amazon's help does not say so: only a"
-        " discounted bundle cancels as a whole. A re-order may lose the sale price."
+    "hint_video": (
+        f"{_EN_ARTICLE} video purchases can be cancelled; Amazon's help does not say so."
+        " Ask customer service."
     ),
-    "hint_video": f"{_EN_ARTICLE} Video purchases can be cancelled: ask customer service.",
     "hint_handover": (
-        f"{_EN_ARTICLE} Right after hand-over to the carrier, customer service can sometimes"
-        " still cancel it."
+        f"{_EN_ARTICLE} customer service can sometimes still cancel an order right after it"
+        " is handed to the carrier; Amazon's help says to refuse or return an order that has"
+        " shipped."
     ),
     "hint_prank": (
-        f"{_EN_ARTICLE} Telling customer service, the seller and the carrier before you"
-        " refuse a parcel keeps it from being reported as a prank order."
+        f"{_EN_ARTICLE} telling customer service, the seller and the carrier before you"
+        " refuse a parcel keeps it from being reported as a prank order; Amazon's help does"
+        " not mention it."
     ),
     # -- account risk --------------------------------------------------------------------
     "account_risk": (
@@ -341,8 +352,14 @@ JA: Mapping[str, str] = {
     "kindle_preorder_no_date": (
         "Kindle本の予約：発売前ならキャンセルできます（未確認）。ページに発売日がありません。"
     ),
-    "digital_app": f"Amazonアプリストアのアプリ：購入後はキャンセルできません{_JA_ARTICLE}。",
-    "digital_music": f"デジタルミュージック：購入後はキャンセルできません{_JA_ARTICLE}。",
+    "digital_app": (
+        f"Amazonアプリストアのアプリ：ページにキャンセルの操作がありません。{_JA_ARTICLE}、"
+        "購入後はキャンセルできないとされています。Amazonのヘルプにその記載はありません。"
+    ),
+    "digital_music": (
+        f"デジタルミュージック：ページにキャンセルの操作がありません。{_JA_ARTICLE}、"
+        "購入後はキャンセルできないとされています。Amazonのヘルプにその記載はありません。"
+    ),
     "digital_closed": "デジタル注文：ページにキャンセルの操作がありません。",
     "closed_preparing": "出荷準備が始まったため、Amazon上ではもうキャンセルできません。",
     "closed_shipped": "発送済みのため、Amazon上ではもうキャンセルできません。",
@@ -371,6 +388,7 @@ JA: Mapping[str, str] = {
     "return_open": "返品期間：{date}まで（その日の終わりまで、{zone}）。",
     "return_closed": "返品期間は{date}で終わりました。",
     "before": "（{when}まで）",
+    "before_page": "（{when}まで。注文ページに記載の期限は{date}）",
     "step_cancel": "注文履歴で注文番号{order_id}の「商品をキャンセル」を押す{before}。",
     "step_history_sure": (
         "この時刻はAmazonの発表ではなく、あなたの注文履歴からのcancelwatchの見積もりです。"
@@ -443,27 +461,26 @@ JA: Mapping[str, str] = {
     "step_return_by": "{date}までに「商品の返品」から返品する。",
     "step_no_return": "返品期間が表示されていません。カスタマーサービスに相談する。",
     "hint_prime": (
-        f"{_JA_ARTICLE}プライムの注文は注文から30分ほどで出荷準備に入ることがあり、"
-        "キャンセルできるのは数分だけの場合があります。"
+        f"{_JA_ARTICLE}、プライムの注文は注文から30分ほどで出荷準備に入ることがあるとされています。"
+        "Amazonのヘルプには時間の記載はなく、出荷準備が始まるまでキャンセルできるとだけあります。"
+        "キャンセルするなら早めに。"
     ),
     "hint_preorder": (
-        f"{_JA_ARTICLE}予約商品のキャンセル期限は発送の3か月前まで。Amazonのヘルプでは"
-        "出荷準備が始まるまでで、商品ごとに期限を示すものもあります。"
-    ),
-    "hint_sale": (
-        f"{_JA_ARTICLE}プライムデー・ブラックフライデー・タイムセールなどの割引商品は"
-        "キャンセルできない。Amazonのヘルプにその記載はなく、セット割引の商品だけはまとめて"
-        "キャンセルになります。注文し直すとセール価格で買えないことがあります。"
+        f"{_JA_ARTICLE}、予約商品のキャンセル期限は発送の3か月前までとされています。"
+        "Amazonのヘルプでは出荷準備が始まる（発売の1〜2日前ごろ）までキャンセルでき、"
+        "商品によっては注文ページに期限が示されます（この注文には示されていません）。"
     ),
     "hint_video": (
-        f"{_JA_ARTICLE}ビデオの購入はキャンセルできる。カスタマーサービスに相談してください。"
+        f"{_JA_ARTICLE}、ビデオの購入はキャンセルできるとされています。Amazonのヘルプにその記載は"
+        "ありません。カスタマーサービスに相談してください。"
     ),
     "hint_handover": (
-        f"{_JA_ARTICLE}配送業者に渡った直後なら、カスタマーサービスがキャンセルできることがある。"
+        f"{_JA_ARTICLE}、配送業者に渡った直後ならカスタマーサービスがキャンセルできることがあると"
+        "されています。Amazonのヘルプでは、発送済みの注文は受け取り拒否するか返品します。"
     ),
     "hint_prank": (
-        f"{_JA_ARTICLE}受け取り拒否の前にカスタマーサービス・出品者・配送業者へ伝えておけば、"
-        "いたずら注文として通報されずに済む。"
+        f"{_JA_ARTICLE}、受け取り拒否の前にカスタマーサービス・出品者・配送業者へ伝えておけば、"
+        "いたずら注文として通報されずに済むとされています。Amazonのヘルプにその記載はありません。"
     ),
     "account_risk": (
         "過去{days}日間に{count}件キャンセルしています。この警告はcancelwatch独自の基準"
