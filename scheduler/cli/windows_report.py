@@ -3,7 +3,6 @@ alerts sent and due, in a table or as JSON."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -219,7 +218,7 @@ def print_status(
             "next_check",
             account=f"[bold]{escape(account)}[/bold]",
             when=shown(at, zones.get(account), now, lang),
-            why=escape(_why(planned, lang)),
+            why=escape(planned["why"]),  # worded by the planner in `lang`
         )
         _console.print(line)
     by_market: dict[str, list[dict[str, Any]]] = {}
@@ -259,20 +258,6 @@ def _moment(iso: str | None) -> datetime | None:
     except ValueError:
         return None
     return moment if moment is not None and moment.tzinfo is not None else None
-
-
-# The planner's reason for a check before a reminder (scheduler/watch/planner.py `_for_window`).
-_LEAD = re.compile(r"before the (\d+) (d|h|min) reminder of (\S+)")
-_LEAD_UNIT = {"d": "span_days", "h": "span_hours", "min": "span_minutes"}
-
-
-def _why(planned: dict[str, Any], lang: Lang) -> str:
-    kind, why = planned["kind"], planned["why"]
-    if kind == "lead" and (lead := _LEAD.fullmatch(why)):
-        n, unit, order_id = lead.groups()
-        return text(lang, "why_lead", lead=text(lang, _LEAD_UNIT[unit], n=n), order_id=order_id)
-    key = f"why_{kind}"
-    return text(lang, key) if kind != "lead" and key in TEXTS[lang] else why
 
 
 def advice_printer(lang: Lang) -> Callable[[dict[str, Any]], None]:
