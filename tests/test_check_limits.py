@@ -147,7 +147,11 @@ def test_interval_lead_and_requested_checks_never_overlap(home):
     assert (most, count) == (1, 1)
     # The requests made while it ran are kept: a check at the gap's end.
     assert rig.jobs["main"][0] == NOW + 5 * MIN
-    assert rig.watcher.planned("main").why == "mail"  # type: ignore[union-attr]
+    planned = rig.watcher.planned("main")
+    assert planned is not None
+    assert (planned.kind, planned.why) == (
+        "requested", "a mail, held back by [watch] min_gap_minutes = 5",
+    )  # fmt: skip
 
 
 def test_another_process_checking_holds_the_watcher_back(home):

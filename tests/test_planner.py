@@ -22,8 +22,10 @@ def window(
     return pl.Watched("249-1234567-1234567", closes_at, known, LEADS, first_seen)
 
 
-def plan(*windows: pl.Watched, last: datetime | None, now: datetime, **kw: object) -> pl.Planned:
-    return pl.plan(windows, last_start=last, now=now, cadence=CADENCE, **kw)  # type: ignore[arg-type]
+def plan(
+    *windows: pl.Watched, last: datetime | None, now: datetime, lang: str = "en", **kw: object
+) -> pl.Planned:
+    return pl.plan(windows, last_start=last, now=now, cadence=CADENCE, lang=lang, **kw)  # type: ignore[arg-type]
 
 
 def test_the_first_check_ever_is_now():
@@ -33,7 +35,9 @@ def test_the_first_check_ever_is_now():
 @pytest.mark.parametrize(("spread", "after"), [(0.0, 30), (1.0, 35), (-1.0, 25)])
 def test_the_interval_counts_from_the_last_start_with_its_jitter(spread, after):
     planned = plan(last=T0, now=T0 + MIN, spread=spread)
-    assert (planned.at, planned.kind, planned.why) == (T0 + after * MIN, "interval", "interval")
+    assert (planned.at, planned.kind, planned.why) == (
+        T0 + after * MIN, "interval", "regular interval",
+    )  # fmt: skip
 
 
 def test_a_check_comes_shortly_before_each_lead_of_a_known_close():
@@ -75,8 +79,33 @@ def test_a_young_order_with_an_unknown_window_is_checked_every_ten_minutes():
 
 
 def test_a_request_asks_for_now():
-    planned = plan(last=T0, now=T0 + 2 * MIN, requested="mail")
-    assert planned == pl.Planned(T0 + 2 * MIN, "requested", "mail")
+    planned = plan(last=T0, now=T0 + 2 * MIN, requested=pl.BY_MAIL)
+    assert planned == pl.Planned(T0 + 2 * MIN, "requested", "a mail")
+    asked = plan(last=T0, now=T0 + 2 * MIN, requested=pl.ON_DASHBOARD, lang="ja")
+    assert asked == pl.Planned(T0 + 2 * MIN, "requested", "ダッシュボードからの依頼")
+
+
+@pytest.mark.parametrize(
+    ("windows", "last", "why"),
+    [
+        ((), None, "初回の確認"),
+        ((), T0, "定期確認"),
+        ((window(None, known="unknown"),), T0, "期限がまだ分からない新しい注文"),
+        (
+            (window(T0 + timedelta(hours=3, minutes=10)),),
+            T0,
+            "249-1234567-1234567の3時間前の通知に備えて",
+        ),
+        (
+            (window(T0 + timedelta(days=1, minutes=10)),),
+            T0,
+            "249-1234567-1234567の1日前の通知に備えて",
+        ),
+        ((window(T0 + timedelta(minutes=50)),), T0, "249-1234567-1234567の30分前の通知に備えて"),
+    ],
+)
+def test_every_reason_is_worded_in_japanese_when_asked(windows, last, why):
+    assert plan(*windows, last=last, now=T0 + MIN, lang="ja").why == why
 
 
 def test_a_laptop_sleep_gives_one_check_not_a_backlog():
@@ -116,10 +145,22 @@ def test_the_daily_ceiling_frees_a_place_when_the_oldest_check_is_a_day_old():
 
 
 def test_a_planned_check_inside_the_limits_is_moved_to_their_end_not_dropped():
-    planned = pl.Planned(T0, "requested", "mail")
-    moved = pl.limited(planned, pl.Allowed(T0 + 3 * MIN, "[watch] min_gap_minutes = 5"))
-    assert moved == pl.Planned(T0 + 3 * MIN, "requested", "mail")
-    assert pl.limited(planned, pl.Allowed(T0 - MIN, None)) is planned
+    planned = pl.Planned(T0, "requested", "a mail")
+    held = pl.Allowed(T0 + 3 * MIN, "[watch] min_gap_minutes = 5")
+    moved = pl.limited(planned, held, "en")
+    assert moved == pl.Planned(
+        T0 + 3 * MIN, "requested", "a mail, held back by [watch] min_gap_minutes = 5"
+    )
+    assert pl.limited(planned, pl.Allowed(T0 - MIN, None), "en") is planned
+
+
+def test_the_limit_that_holds_a_check_back_is_named_in_the_users_language():
+    planned = plan(last=T0, now=T0 + MIN, requested=pl.BY_MAIL, lang="ja")
+    moved = pl.limited(planned, pl.earliest_allowed([T0], T0 + MIN, LIMITS), "ja")
+    assert (moved.at, moved.why) == (
+        T0 + 5 * MIN,
+        "メールの受信（[watch] min_gap_minutes = 5 の制限で延期）",
+    )
 
 
 def test_fifty_requests_keep_the_gap_and_the_ceiling():
@@ -133,8 +174,8 @@ def test_fifty_requests_keep_the_gap_and_the_ceiling():
         if pending is not None and pending <= now:
             starts.append(pending)
             pending = None
-        planned = plan(last=max(starts, default=None), now=now, requested="mail")
-        moment = pl.limited(planned, pl.earliest_allowed(starts, now, limits)).at
+        planned = plan(last=max(starts, default=None), now=now, requested=pl.BY_MAIL)
+        moment = pl.limited(planned, pl.earliest_allowed(starts, now, limits), "en").at
         if moment <= now:
             starts.append(now)
         else:

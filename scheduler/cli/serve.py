@@ -31,7 +31,7 @@ from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scheduler.state.store import DeliveryRow, State
 from cancelwatch.scheduler.watch import jobs, pacing
 from cancelwatch.scheduler.watch.monitor import FromState
-from cancelwatch.scheduler.watch.planner import Planned
+from cancelwatch.scheduler.watch.planner import ON_DASHBOARD, Planned
 from cancelwatch.scraper.errors import UsageError
 from cancelwatch.scraper.paths import data_dir
 from cancelwatch.scraper.read.markup import load_selectors
@@ -175,7 +175,7 @@ def watcher_dashboard(
     def ask(account: str) -> bool:
         if account not in cfg.accounts:
             return False
-        watcher.request_check(account, "asked for on the dashboard")
+        watcher.request_check(account, "asked for on the dashboard", by=ON_DASHBOARD)
         return True
 
     settings = cfg.serve

@@ -54,6 +54,7 @@ class _Pace:
     running: bool = False
     starts: list[datetime] = field(default_factory=list)
     requested: str | None = None
+    """Who asked for a check (pl.BY_MAIL, pl.ON_DASHBOARD), until it starts."""
     planned: pl.Planned | None = None
     held: AbstractContextManager[bool] | None = None
     """The cross-process lock of the running check."""
@@ -87,15 +88,18 @@ class Watcher:
         for name in self._paces:
             self._replan(name)
 
-    def request_check(self, account: str, reason: str) -> None:
+    def request_check(self, account: str, reason: str, by: str = pl.BY_MAIL) -> None:
         """Check `account` now if the limits allow, else at the earliest moment they do.
-        Requests coalesce: many before the check gives one check. Thread-safe."""
+        Requests coalesce: many before the check gives one check. Thread-safe. `reason` is
+        for the log; `by` (pl.BY_MAIL, pl.ON_DASHBOARD) is what `status` shows, worded in
+        the user's language."""
         with self._guard:
             pace = self._paces.get(account)
             if pace is None:
                 log.warning("a check of unknown account %r was requested; ignored", account)
                 return
-            pace.requested = pace.requested or reason
+            log.info("a check of %s was asked for: %s", account, reason)
+            pace.requested = pace.requested or by
             if pace.running:
                 return  # placed again when the running check ends
         self._replan(account)

@@ -93,10 +93,11 @@ def next_planned(
         last_start=max(every, default=None),
         now=now,
         cadence=pl.Cadence.of(cfg),
+        lang=lang,
         spread=spread,
         requested=requested,
     )
-    return pl.limited(planned, pl.earliest_allowed(every, now, pl.Limits.of(cfg)))
+    return pl.limited(planned, pl.earliest_allowed(every, now, pl.Limits.of(cfg)), lang)
 
 
 # -- at most one check at a time, across processes -------------------------------------------

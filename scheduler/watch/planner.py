@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from cancelwatch.scheduler.config.settings import Config
 from cancelwatch.scheduler.policy.assess import Known
+from cancelwatch.scheduler.policy.words import Lang, text
 from cancelwatch.scheduler.state.rows import iso_duration
 from cancelwatch.scraper.errors import CancelwatchError
 
@@ -28,6 +29,10 @@ LEAD = "lead"
 YOUNG = "young"
 REQUESTED = "requested"
 FIRST = "first"
+
+BY_MAIL = "plan_mail"
+ON_DASHBOARD = "plan_dashboard"
+"""Who asked for a check (`requested`): the key of its words in policy/words/planning.py."""
 
 
 class TooSoon(CancelwatchError):
@@ -82,7 +87,8 @@ class Planned:
     kind: str
     """interval, lead, young, requested or first."""
     why: str
-    """Plain words: "before the 30 min reminder of 249-…"."""
+    """Plain words in the user's language, as `status` and the dashboard show them:
+    "before the 30 min reminder of 249-…"."""
 
 
 def plan(
@@ -91,47 +97,52 @@ def plan(
     last_start: datetime | None,
     now: datetime,
     cadence: Cadence,
+    lang: Lang,
     spread: float = 0.0,
     requested: str | None = None,
 ) -> Planned:
-    """The next check, before the limits: the earliest of what each reason asks for.
-    `spread` in [-1, 1] draws the jitter (the caller's random number, so this stays
-    pure); `requested` is the reason of a pending request ("mail"), which asks for now."""
+    """The next check, before the limits: the earliest of what each reason asks for,
+    worded in `lang`. `spread` in [-1, 1] draws the jitter (the caller's random number, so
+    this stays pure); `requested` is who asked for a check now (BY_MAIL, ON_DASHBOARD)."""
     if last_start is None:
-        return Planned(now, FIRST, "first check")
-    candidates = [
-        Planned(last_start + cadence.interval + cadence.jitter * spread, INTERVAL, "interval")
-    ]
+        return Planned(now, FIRST, text(lang, "plan_first"))
+    interval_at = last_start + cadence.interval + cadence.jitter * spread
+    candidates = [Planned(interval_at, INTERVAL, text(lang, "plan_interval"))]
     if requested is not None:
-        candidates.append(Planned(now, REQUESTED, requested))
+        candidates.append(Planned(now, REQUESTED, text(lang, requested)))
     for window in windows:
-        candidates += _for_window(window, last_start, now, cadence)
+        candidates += _for_window(window, last_start, now, cadence, lang)
     best = min(candidates, key=lambda p: p.at)
     # A moment already past (the machine slept through it) is one check now, not a backlog.
     return best if best.at >= now else Planned(now, best.kind, best.why)
 
 
-def _for_window(w: Watched, last_start: datetime, now: datetime, c: Cadence) -> list[Planned]:
+def _for_window(
+    w: Watched, last_start: datetime, now: datetime, c: Cadence, lang: Lang
+) -> list[Planned]:
     if w.known == Known.UNKNOWN.value or w.closes_at is None:
         young_until = w.first_seen + c.young_for
         at = last_start + c.young_every
-        return [Planned(at, YOUNG, "young order, window unknown")] if at < young_until else []
+        return [Planned(at, YOUNG, text(lang, "plan_young"))] if at < young_until else []
     planned = []
     for lead in w.leads:
         at = w.closes_at - lead - LEAD_MARGIN
         # A check started after that moment already read fresh facts for this lead.
         if at > last_start and w.closes_at - lead > now - LEAD_MARGIN:
-            planned.append(Planned(at, LEAD, f"before the {_span(lead)} reminder of {w.order_id}"))
+            why = text(lang, "plan_lead", lead=_span(lead, lang), order_id=w.order_id)
+            planned.append(Planned(at, LEAD, why))
     return planned
 
 
-def _span(lead: timedelta) -> str:
+def _span(lead: timedelta, lang: Lang) -> str:
     minutes = int(lead.total_seconds() // 60)
+    if not minutes:
+        return iso_duration(lead)
     if minutes % (24 * 60) == 0:
-        return f"{minutes // (24 * 60)} d"
+        return text(lang, "span_days", n=minutes // (24 * 60))
     if minutes % 60 == 0:
-        return f"{minutes // 60} h"
-    return f"{minutes} min" if minutes else iso_duration(lead)
+        return text(lang, "span_hours", n=minutes // 60)
+    return text(lang, "span_minutes", n=minutes)
 
 
 # -- the limits ---------------------------------------------------------------------------
@@ -142,7 +153,8 @@ class Allowed:
     at: datetime
     """The earliest moment a check may start."""
     because: str | None
-    """The limit that holds it back ("[watch] min_gap_minutes = 5"), None when free."""
+    """The limit that holds it back, None when free: the setting as config.toml writes it
+    ("[watch] min_gap_minutes = 5"), the same in every language."""
 
 
 def earliest_allowed(starts: Sequence[datetime], now: datetime, limits: Limits) -> Allowed:
@@ -163,11 +175,15 @@ def earliest_allowed(starts: Sequence[datetime], now: datetime, limits: Limits) 
     return Allowed(at, because)
 
 
-def limited(planned: Planned, allowed: Allowed) -> Planned:
-    """The planned check, moved to the limits' earliest moment when it comes before it."""
+def limited(planned: Planned, allowed: Allowed, lang: Lang) -> Planned:
+    """The planned check, moved to the limits' earliest moment when it comes before it; its
+    reason then names the limit, so `status` tells why it waits."""
     if planned.at >= allowed.at:
         return planned
-    return Planned(allowed.at, planned.kind, planned.why)
+    why = planned.why
+    if allowed.because is not None:
+        why = text(lang, "plan_held", why=why, limit=allowed.because)
+    return Planned(allowed.at, planned.kind, why)
 
 
 Spread = Callable[[], float]
