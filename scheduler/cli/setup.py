@@ -26,6 +26,8 @@ from cancelwatch.scheduler.config.settings import (
     save_account,
     validate_account,
 )
+from cancelwatch.scheduler.notify.configured import language
+from cancelwatch.scheduler.policy.words import Lang, text
 from cancelwatch.scheduler.watch.accounts import sign_in_account, validate_totp_secret
 from cancelwatch.scraper.browse.credentials import Credentials
 
@@ -48,20 +50,20 @@ def login(
         base_url=base_url or (known.base_url if known else None),
     )
     validate_account(acc)  # a bad name or address is refused before any secret is asked for
-    creds = _prompt_credentials()
+    lang = language(cfg)
+    creds = _prompt_credentials(lang)
     signed = sign_in_account(acc, cfg, creds, clock=app.clock, headed=headed)
     path = save_account(acc)
-    click.echo(
-        f"signed in to {acc.marketplace} as {creds.email}; account {acc.name!r} saved in {path}"
-    )
-    click.echo(f"{signed.pages_read} page read; run `cancelwatch check --account {acc.name}`")
+    said = {"marketplace": acc.marketplace, "email": creds.email, "account": acc.name}
+    click.echo(text(lang, "setup_signed_in", path=path, **said))
+    click.echo(text(lang, "setup_next", pages=signed.pages_read, account=acc.name))
 
 
-def _prompt_credentials() -> Credentials:
-    email = click.prompt("Amazon email or phone").strip()
-    password = click.prompt("Password", hide_input=True)
+def _prompt_credentials(lang: Lang) -> Credentials:
+    email = click.prompt(text(lang, "setup_email")).strip()
+    password = click.prompt(text(lang, "setup_password"), hide_input=True)
     totp = click.prompt(
-        "TOTP secret of your authenticator app (blank if none)",
+        text(lang, "setup_totp"),
         default="",
         show_default=False,
         hide_input=True,
@@ -83,16 +85,30 @@ def show_config(app: App) -> None:
         "exists": cfg.source is not None,
         "values": [{"key": k, "value": v, "from": src} for k, v, src in rows],
     }
-    app.emit(payload, _print_config)
+    app.emit(payload, lambda shown: _print_config(shown, language(cfg)))
 
 
-def _print_config(payload: dict[str, Any]) -> None:
-    state = "" if payload["exists"] else " (does not exist: all defaults)"
-    click.echo(f"# {payload['file']}{state}")
+# Where a value came from, as the JSON says it, and as a person reads it.
+_FROM = {"default": "setup_from_default", "default (off)": "setup_from_default_off"}
+
+
+def _print_config(payload: dict[str, Any], lang: Lang) -> None:
+    head = "setup_file" if payload["exists"] else "setup_file_missing"
+    click.echo(text(lang, head, file=payload["file"]))
     for row in payload["values"]:
-        click.echo(
-            f"{row['key']} = {json.dumps(row['value'], ensure_ascii=False)}  # {row['from']}"
-        )
+        value = json.dumps(_worded(row["value"], lang), ensure_ascii=False)
+        source = row["from"]
+        came = text(lang, _FROM[source]) if source in _FROM else source
+        click.echo(f"{row['key']} = {value}  # {came}")
+
+
+def _worded(value: Any, lang: Lang) -> Any:
+    """A shown value with the mark of a hidden secret in `lang`."""
+    if isinstance(value, list):
+        return [_worded(v, lang) for v in value]
+    if isinstance(value, str) and value.endswith(_HIDDEN):
+        return value.removesuffix(_HIDDEN) + text(lang, "setup_hidden")
+    return value
 
 
 def _config_rows(cfg: Config) -> Iterator[tuple[str, Any, str]]:
@@ -138,10 +154,13 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+_HIDDEN = "(hidden)"
+
+
 def _hidden(url: str) -> str:
     """An Apprise URL holds its channel's token or password: only its scheme is shown."""
     scheme, sep, _ = url.partition("://")
-    return f"{scheme}://(hidden)" if sep else "(hidden)"
+    return f"{scheme}://{_HIDDEN}" if sep else _HIDDEN
 
 
 COMMANDS = (login, show_config)

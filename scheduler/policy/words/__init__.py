@@ -2,7 +2,8 @@
 
 Each module of this package holds one area's table, `EN` and `JA` with the same keys:
 `rules` (windows, advice, alerts), `report` (the command line's tables and reports),
-`dashboard` (the web page), `feed` (the calendar), `planning` (why a check is planned).
+`dashboard` (the web page), `feed` (the calendar), `planning` (why a check is planned),
+`setup` (`login`, `config`).
 `text` looks a key up in all of them; a key lives in one module only, and both languages
 have every key (tests/test_words.py checks both).
 """
@@ -12,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from cancelwatch.scheduler.policy.words import dashboard, feed, planning, report, rules
+from cancelwatch.scheduler.policy.words import dashboard, feed, planning, report, rules, setup
 
 Lang = Literal["ja", "en"]
 
-_AREAS = (rules, report, dashboard, feed, planning)
+_AREAS = (rules, report, dashboard, feed, planning, setup)
 
 
 def _merged(lang: Lang) -> Mapping[str, str]:
