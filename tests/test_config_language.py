@@ -75,3 +75,95 @@ def test_the_json_keeps_its_own_words_in_japanese(home: Path) -> None:
     values = {row["key"]: row for row in json.loads(out)["values"]}
     assert values["watch.interval_minutes"]["from"] == "default"
     assert values["notify.apprise"]["value"] == ["ntfy://(hidden)"]
+
+
+# -- what is wrong with the file ---------------------------------------------------------
+
+
+def _refused(home: Path, document: str) -> str:
+    """`cancelwatch config` on `document`: exit 2 and one line naming the file; the rest."""
+    path = home / "config.toml"
+    path.write_text(document, encoding="utf-8")
+    code, out, err = cancelwatch("config")
+    assert (code, out, err.count("\n")) == (2, "", 1), err
+    prefix = f"cancelwatch: error: {path}: "
+    assert err.startswith(prefix), err
+    return err.removeprefix(prefix).rstrip("\n")
+
+
+def test_a_wrong_value_is_told_in_the_files_language(home: Path) -> None:
+    said = _refused(home, '[notify]\nlanguage = "ja"\n[watch]\ninterval_minutes = 1\n')
+    assert said == (
+        "[watch] interval_minutes: 5から1440までの数（分。5分より短い間隔で確認すると、"
+        "Amazonアカウントに本人確認を求められたり、ロックされたりすることがあります）を"
+        "書いてください（書かれているのは1）"
+    )
+
+
+@pytest.mark.parametrize(
+    ("document", "ja", "en"),
+    [
+        (
+            "[crawl]\nmax_pages = 0\n",
+            "[crawl] max_pages: 1から500までの整数（ページ数）を書いてください"
+            "（書かれているのは0）",
+            "[crawl] max_pages: expected a whole number of pages from 1 to 500, got 0",
+        ),
+        (
+            '[notify]\nlanguage = "fr"\n',
+            '[notify] language: "ja" か "en"を書いてください（書かれているのは"fr"）',
+            '[notify] language: expected "ja" or "en", got "fr"',
+        ),
+        (
+            "[watch]\nintervals = 30\n",
+            "不明なキー watch.intervals（[watch]で使えるキー: dispatch_seconds, interval_minutes,"
+            " jitter_seconds, max_checks_per_day, min_gap_minutes, young_every_minutes,"
+            " young_for_minutes）",
+            "unknown key watch.intervals (known in [watch]: dispatch_seconds, interval_minutes,"
+            " jitter_seconds, max_checks_per_day, min_gap_minutes, young_every_minutes,"
+            " young_for_minutes)",
+        ),
+        (
+            '[quiet_hours]\nstart = "22:00"\nend = "22:00"\n',
+            "quiet_hours: start と end がどちらも 22:00 なので、通知を控える時間が始まりません。"
+            "不要なら [quiet_hours] を削除してください",
+            "quiet_hours: start and end are both 22:00, so quiet hours would never begin;"
+            " remove [quiet_hours] to have none",
+        ),
+        (
+            '[alerts]\ncancel_leads = ["3h", "3h"]\n',
+            "[alerts] cancel_leads: 3h が2回あります。それぞれ1回だけ書いてください",
+            "[alerts] cancel_leads: lists 3h twice; give each lead once",
+        ),
+        (
+            '[alerts]\ncancel_leads = ["3h", "3h"]\n[browser]\nblock_resources = "yes"\n',
+            '[browser] block_resources: true か falseを書いてください（書かれているのは"yes"）'
+            "（ほかに1件の問題があります）",
+            '[browser] block_resources: expected true or false, got "yes" (and 1 more problem)',
+        ),
+    ],
+)
+def test_the_locale_words_a_file_that_does_not_choose(
+    home: Path, monkeypatch: pytest.MonkeyPatch, document: str, ja: str, en: str
+) -> None:
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    assert _refused(home, document) == ja
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert _refused(home, document) == en
+
+
+def test_a_secret_is_not_repeated_in_japanese_either(home: Path) -> None:
+    said = _refused(home, '[notify]\nlanguage = "ja"\napprise = ["ntfy://t0ken topic"]\n')
+    assert said == (
+        "[notify] apprise: 空白や制御文字のないApprise URLを書いてください"
+        "（書かれているのは ntfy:// のURL。値はここに表示しません）"
+    )
+
+
+def test_serve_words_a_wrong_port_in_the_users_language(home: Path) -> None:
+    (home / "config.toml").write_text('[notify]\nlanguage = "ja"\n', encoding="utf-8")
+    code, _, err = cancelwatch("serve", "--port", "80")
+    assert code == 2
+    assert (
+        "--port: 1024から65535までの整数（ポート番号）を書いてください（書かれているのは80）" in err
+    )

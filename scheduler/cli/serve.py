@@ -70,7 +70,7 @@ def serve(app: App, port: int | None, host: str | None, url_only: bool) -> None:
     """Show your open orders, their windows with a live countdown, the checks and the
     alerts on a local web page (read-only), until Ctrl-C."""
     cfg = app.config
-    settings = settings_with(cfg.serve, host=host, port=port)
+    settings = settings_with(cfg.serve, host=host, port=port, lang=language(cfg))
     if url_only:
         from cancelwatch.scheduler.dashboard import server  # noqa: PLC0415
 
@@ -86,13 +86,16 @@ def serve(app: App, port: int | None, host: str | None, url_only: bool) -> None:
     click.echo("cancelwatch: dashboard stopped", err=True)
 
 
-def settings_with(settings: ServeSettings, *, host: str | None, port: int | None) -> ServeSettings:
-    """[serve] with the command line's --host and --port, checked as the file's are."""
+def settings_with(
+    settings: ServeSettings, *, host: str | None, port: int | None, lang: Lang = "en"
+) -> ServeSettings:
+    """[serve] with the command line's --host and --port, checked as the file's are; a
+    wrong one is told in `lang`."""
     given = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     try:
         ConfigFile.model_validate({"serve": given})
     except ValidationError as exc:
-        raise UsageError(describe(exc).replace("[serve] ", "--")) from None
+        raise UsageError(describe(exc, lang).replace("[serve] ", "--")) from None
     return ServeSettings(
         enabled=settings.enabled,
         host=host if host is not None else settings.host,

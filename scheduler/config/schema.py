@@ -38,6 +38,9 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
+from cancelwatch.scheduler.config.wording import Problem, Said, worded
+from cancelwatch.scheduler.notify.notice import default_lang
+from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scraper.read.markup import marketplaces
 
 MINUTE = timedelta(minutes=1)
@@ -57,19 +60,18 @@ _CONTROL = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 def duration(text: str, low: timedelta = timedelta(0), high: timedelta = MAX_DURATION) -> timedelta:
-    """ "30m", "3h", "1.5d" → a timedelta from `low` to `high` (whole seconds); a ValueError
-    that states the range otherwise."""
-    allowed = (
-        f"a duration from {format_duration(low)} to {format_duration(high)}, "
-        'like "30m", "3h" or "3d"'
+    """ "30m", "3h", "1.5d" → a timedelta from `low` to `high` (whole seconds); a Problem
+    (a ValueError) that states the range otherwise."""
+    wrong = Problem(
+        "cfg_duration", low=format_duration(low), high=format_duration(high), got=said_value(text)
     )
     found = _DURATION.fullmatch(text.strip()) if len(text) <= _SHOWN_CHARS else None
     if found is None:
-        raise ValueError(f"expected {allowed}, got {shown(text)}")
+        raise wrong
     # Compared as a float first: timedelta itself overflows on absurd values.
     seconds = round(float(found[1]) * _UNITS[found[2].lower()])
     if not low.total_seconds() <= seconds <= high.total_seconds():
-        raise ValueError(f"expected {allowed}, got {shown(text)}")
+        raise wrong
     return timedelta(seconds=seconds)
 
 
@@ -88,7 +90,7 @@ def clock(value: object) -> time:
         return value
     found = _CLOCK.fullmatch(value) if isinstance(value, str) else None
     if found is None:
-        raise ValueError(f'expected a 24-hour time as HH:MM, like "22:00", got {shown(value)}')
+        raise Problem("cfg_clock", got=said_value(value))
     return time(int(found[1]), int(found[2]))
 
 
@@ -114,19 +116,24 @@ def toml_key(name: str) -> str:
 
 def shown(value: object) -> str:
     """A value from the file as a short, one-line, TOML-like text for a message."""
+    return str(worded(said_value(value), "en"))
+
+
+def said_value(value: object) -> Said | str:
+    """`shown`, with what is not the value itself ("a table") left to be worded."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         cut = value if len(value) <= _SHOWN_CHARS else value[:_SHOWN_CHARS] + "…"
         return quoted(cut)
     if isinstance(value, int):
-        return str(value) if abs(value) < 10**15 else "a huge number"
+        return str(value) if abs(value) < 10**15 else Said.of("cfg_huge")
     if isinstance(value, float | date | time):
         return str(value)
     if isinstance(value, dict):
-        return "a table"
+        return Said.of("cfg_a_table")
     if isinstance(value, list):
-        return f"a list of {len(value)}"
+        return Said.of("cfg_a_list", n=len(value))
     return type(value).__name__
 
 
@@ -136,11 +143,11 @@ def _has_control(text: str) -> bool:
 
 
 def _text(value: str, *, what: str, longest: int) -> str:
+    """`value` when it is a one-line text of `longest` characters at most; `what` is the
+    key of the words that name it."""
     if not value.strip() or value != value.strip() or len(value) > longest or _has_control(value):
-        raise ValueError(
-            f"expected {what} (1 to {longest} characters, no control characters or "
-            f"surrounding spaces), got {shown(value)}"
-        )
+        what_said = Said.of(what)
+        raise Problem("cfg_text", what=what_said, longest=longest, got=said_value(value))
     return value
 
 
@@ -153,16 +160,18 @@ def _span(low: timedelta, high: timedelta) -> BeforeValidator:
 
 def _span_of(value: object, *, low: timedelta, high: timedelta) -> timedelta:
     if not isinstance(value, str):
-        raise ValueError(
-            f"expected a duration from {format_duration(low)} to {format_duration(high)} "
-            f'as a string, like "3h", got {shown(value)}'
+        raise Problem(
+            "cfg_span_string",
+            low=format_duration(low),
+            high=format_duration(high),
+            got=said_value(value),
         )
     return duration(value, low, high)
 
 
 def _marketplace(value: str) -> str:
     if value not in marketplaces():
-        raise ValueError(f"expected one of {', '.join(marketplaces())}, got {shown(value)}")
+        raise Problem("cfg_marketplace", known=", ".join(marketplaces()), got=said_value(value))
     return value
 
 
@@ -172,25 +181,21 @@ _NOT_IN_FILE_NAMES = frozenset('/\\:*?"<>|')
 def _account_name(value: str) -> str:
     """An account name also names its files (sessions/NAME.session): one file name on
     every platform, so a name can never point outside that folder."""
-    name = _text(value, what="an account name", longest=64)
+    name = _text(value, what="cfg_what_account", longest=64)
     if name.startswith(".") or _NOT_IN_FILE_NAMES.intersection(name):
-        raise ValueError(
-            "expected an account name that can name a file: letters, digits, - and _, "
-            f'not starting with a dot, none of / \\ : * ? " < > |, got {shown(value)}'
-        )
+        raise Problem("cfg_account_file", got=said_value(value))
     return name
 
 
 def _offset_key(value: str) -> str:
-    return _text(value, what="an ASIN or a word of the title", longest=200)
+    return _text(value, what="cfg_what_offset", longest=200)
 
 
 def _executable(value: str) -> str:
-    return _text(value, what="the path of a Chromium or Chrome program", longest=4096)
+    return _text(value, what="cfg_what_executable", longest=4096)
 
 
 def _base_url(value: str) -> str:
-    allowed = 'expected an http:// or https:// address, like "http://127.0.0.1:8080"'
     try:
         parts = urlsplit(value)
         port_ok = parts.port is None or parts.port > 0
@@ -204,7 +209,7 @@ def _base_url(value: str) -> str:
         or parts.scheme not in ("http", "https")
         or not parts.hostname
     ):
-        raise ValueError(f"{allowed}, got {shown(value)}")
+        raise Problem("cfg_base_url", got=said_value(value))
     return value
 
 
@@ -212,12 +217,9 @@ def _apprise_url(value: str) -> str:
     # Never repeat the URL: it holds the channel's token or password.
     scheme, sep, rest = value.partition("://")
     if not (sep and rest and _SCHEME.fullmatch(scheme)):
-        raise ValueError('expected an Apprise URL like "ntfy://my-topic" (not shown here)')
+        raise Problem("cfg_apprise_shape")
     if len(value) > 2000 or _has_control(value) or " " in value:
-        raise ValueError(
-            f"expected an Apprise URL without spaces or control characters, got a {scheme}:// "
-            "URL (not shown here)"
-        )
+        raise Problem("cfg_apprise_chars", scheme=scheme)
     return value
 
 
@@ -231,36 +233,31 @@ def _host(value: str) -> str:
     except ValueError:
         labels = value.removesuffix(".").split(".")
         if len(value) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
-            raise ValueError(
-                f'expected a host name like "imap.gmail.com", got {shown(value)}'
-            ) from None
+            raise Problem("cfg_host", got=said_value(value)) from None
     return value
 
 
 def _mail_username(value: str) -> str:
-    return _text(value, what="a user name", longest=320)
+    return _text(value, what="cfg_what_user", longest=320)
 
 
 def _folder(value: str) -> str:
-    return _text(value, what="a folder name", longest=200)
+    return _text(value, what="cfg_what_folder", longest=200)
 
 
 def _password_command(value: str) -> str:
     # Never repeat the command: a careless one may hold the password itself.
     if len(value) > 4000 or _has_control(value):
-        raise ValueError("expected one line of command (not shown here)")
+        raise Problem("cfg_command_line")
     try:
         words = shlex.split(value)
     except ValueError:
-        raise ValueError("is not a command line: a quote is not closed (not shown here)") from None
+        raise Problem("cfg_command_quote") from None
     if not words:
-        raise ValueError("is empty; give a command that prints the password or token")
+        raise Problem("cfg_command_empty")
     program = words[0]
     if program_path(program) is None:
-        raise ValueError(
-            f"{shown(program)} is neither a program on PATH nor the absolute path of an "
-            "executable file; install it or give its full path"
-        )
+        raise Problem("cfg_command_program", program=said_value(program))
     return value
 
 
@@ -285,18 +282,15 @@ def _zone(value: str) -> str:
     if value in _zones():
         return value
     near = [z for z in _zones() if z.lower() == value.lower()]
-    hint = f"; did you mean {quoted(near[0])}?" if near else ""
-    raise ValueError(
-        f'expected a time-zone name like "Asia/Tokyo" or "America/New_York", '
-        f"got {shown(value)}{hint}"
-    )
+    hint = Said.of("cfg_zone_hint", zone=quoted(near[0])) if near else ""
+    raise Problem("cfg_zone", got=said_value(value), hint=hint)
 
 
 def _no_repeats(values: list[timedelta]) -> list[timedelta]:
     seen: set[timedelta] = set()
     for value in values:
         if value in seen:
-            raise ValueError(f"lists {format_duration(value)} twice; give each lead once")
+            raise Problem("cfg_lead_twice", lead=format_duration(value))
         seen.add(value)
     return values
 
@@ -304,20 +298,37 @@ def _no_repeats(values: list[timedelta]) -> list[timedelta]:
 # -- fields -----------------------------------------------------------------------------
 
 
+_ALLOWED: dict[str, Said] = {}
+"""What each key allows, by its English description (the "expected …" text), as words."""
+
+
+def _described(said: Said) -> str:
+    description = said.words("en")
+    _ALLOWED[description] = said
+    return description
+
+
 def _number(low: float, high: float, unit: str, why: str = "") -> Any:
-    """A finite number from `low` to `high`; the description is the "expected …" text."""
-    reason = f" ({why})" if why else ""
-    described = f"a number of {unit} from {low:g} to {high:g}{reason}"
-    return Field(None, ge=low, le=high, description=described)
+    """A finite number from `low` to `high`; `unit` and `why` name words (cfg_unit_*,
+    cfg_why_*)."""
+    values: dict[str, object] = {"unit": Said.of(unit), "low": f"{low:g}", "high": f"{high:g}"}
+    said = Said.of("cfg_number_why", why=Said.of(why), **values) if why else None
+    said = said or Said.of("cfg_number", **values)
+    return Field(None, ge=low, le=high, description=_described(said))
 
 
 def _whole(low: int, high: int, unit: str) -> Any:
-    described = f"a whole number of {unit} from {low} to {high}"
-    return Field(None, ge=low, le=high, description=described)
+    said = Said.of("cfg_whole", unit=Said.of(unit), low=low, high=high)
+    return Field(None, ge=low, le=high, description=_described(said))
 
 
-def _about(description: str, **constraints: Any) -> Any:
-    return Field(None, description=description, **constraints)
+def _about(key: str, /, *, values: dict[str, object] | None = None, **constraints: Any) -> Any:
+    """An optional key that allows what the words `key` say."""
+    return Field(None, description=_described(Said.of(key, **(values or {}))), **constraints)
+
+
+def _required(key: str) -> Any:
+    return Field(description=_described(Said.of(key)))
 
 
 Marketplace = Annotated[str, AfterValidator(_marketplace)]
@@ -331,7 +342,6 @@ SellerWindow = Annotated[timedelta, _span(MINUTE, 30 * DAY)]
 PreorderSpan = Annotated[timedelta, _span(timedelta(0), 90 * DAY)]
 PreorderOffset = Annotated[timedelta, _span(timedelta(0), 365 * DAY)]
 Clock = Annotated[time, BeforeValidator(clock)]
-_TIME = 'a 24-hour time as HH:MM, like "22:00"'
 
 
 class _Table(BaseModel):
@@ -344,137 +354,106 @@ class MailTable(_Table):
     """[accounts.NAME.mail]: the mailbox Amazon's order mails for this account arrive in.
     The password is never here: it is in the keyring, or printed by password_command."""
 
-    server: Annotated[str, AfterValidator(_host)] = Field(
-        description='the IMAP server\'s host name, like "imap.gmail.com"'
-    )
-    port: int | None = _about("a port number from 1 to 65535, like 993", ge=1, le=65535)
-    username: Annotated[str, AfterValidator(_mail_username)] = Field(
-        description='the mailbox\'s user name, like "hanako@gmail.com"'
-    )
-    folder: Annotated[str, AfterValidator(_folder)] | None = _about(
-        'the folder Amazon\'s mails arrive in, like "INBOX"'
-    )
-    auth: Literal["password", "oauth2"] | None = _about('"password" or "oauth2"')
+    server: Annotated[str, AfterValidator(_host)] = _required("cfg_imap_server")
+    port: int | None = _about("cfg_mail_port", ge=1, le=65535)
+    username: Annotated[str, AfterValidator(_mail_username)] = _required("cfg_mail_user")
+    folder: Annotated[str, AfterValidator(_folder)] | None = _about("cfg_mail_folder")
+    auth: Literal["password", "oauth2"] | None = _about("cfg_mail_auth")
     password_command: Annotated[str, AfterValidator(_password_command)] | None = _about(
-        'a command that prints the password or token, like "pass show mail/gmail"'
+        "cfg_mail_command"
     )
-    authserv_id: Annotated[str, AfterValidator(_host)] = Field(
-        description="the name the receiving server writes first in Authentication-Results, "
-        'like "mx.google.com"'
-    )
+    authserv_id: Annotated[str, AfterValidator(_host)] = _required("cfg_authserv_id")
 
     @model_validator(mode="after")
     def _token_from_a_command(self) -> MailTable:
         if self.auth == "oauth2" and self.password_command is None:
-            raise ValueError(
-                'auth = "oauth2" needs password_command, a command that prints a fresh '
-                "access token (like oama or your provider's own tool)"
-            )
+            raise Problem("cfg_oauth_command")
         return self
 
 
 class AccountTable(_Table):
-    marketplace: Marketplace | None = _about('a marketplace, like "amazon.co.jp"')
-    base_url: Annotated[str, AfterValidator(_base_url)] | None = _about(
-        'an http:// or https:// address, like "http://127.0.0.1:8080"'
-    )
-    mail: MailTable | None = _about("a table like [accounts.main.mail] with server and username")
+    marketplace: Marketplace | None = _about("cfg_a_marketplace")
+    base_url: Annotated[str, AfterValidator(_base_url)] | None = _about("cfg_an_address")
+    mail: MailTable | None = _about("cfg_mail_table")
 
 
 class BrowserTable(_Table):
-    executable: Annotated[str, AfterValidator(_executable)] | None = _about(
-        'the path of a Chromium or Chrome program, like "/usr/bin/chromium"'
-    )
-    block_resources: bool | None = _about("true or false")
+    executable: Annotated[str, AfterValidator(_executable)] | None = _about("cfg_executable")
+    block_resources: bool | None = _about("cfg_bool")
 
 
 class CrawlTable(_Table):
-    delay_seconds: float | None = _number(
-        1, 60, "seconds", "at least a second between page loads keeps a check gentle on Amazon"
-    )
-    max_pages: int | None = _whole(1, 500, "pages")
-    retries: int | None = _whole(0, 10, "retries")
-    timeout_seconds: float | None = _number(5, 300, "seconds")
-    render_wait_seconds: float | None = _number(0, 120, "seconds")
-    lookback_days: int | None = _whole(1, 3650, "days")
+    delay_seconds: float | None = _number(1, 60, "cfg_unit_seconds", "cfg_why_delay")
+    max_pages: int | None = _whole(1, 500, "cfg_unit_pages")
+    retries: int | None = _whole(0, 10, "cfg_unit_retries")
+    timeout_seconds: float | None = _number(5, 300, "cfg_unit_seconds")
+    render_wait_seconds: float | None = _number(0, 120, "cfg_unit_seconds")
+    lookback_days: int | None = _whole(1, 3650, "cfg_unit_days")
 
 
 class WatchTable(_Table):
     interval_minutes: float | None = _number(
         5,
         1440,
-        "minutes",
-        "checking more often than every 5 minutes can get your Amazon account challenged or locked",
+        "cfg_unit_minutes",
+        "cfg_why_interval",
     )
-    jitter_seconds: float | None = _number(0, 3600, "seconds")
-    dispatch_seconds: float | None = _number(1, 3600, "seconds")
+    jitter_seconds: float | None = _number(0, 3600, "cfg_unit_seconds")
+    dispatch_seconds: float | None = _number(1, 3600, "cfg_unit_seconds")
     min_gap_minutes: float | None = _number(
         2,
         1440,
-        "minutes",
-        "checks closer than 2 minutes apart can get your Amazon account challenged or locked",
+        "cfg_unit_minutes",
+        "cfg_why_gap",
     )
-    max_checks_per_day: int | None = _whole(1, 720, "checks")
-    young_every_minutes: float | None = _number(2, 1440, "minutes")
-    young_for_minutes: float | None = _number(0, 1440, "minutes")
+    max_checks_per_day: int | None = _whole(1, 720, "cfg_unit_checks")
+    young_every_minutes: float | None = _number(2, 1440, "cfg_unit_minutes")
+    young_for_minutes: float | None = _number(0, 1440, "cfg_unit_minutes")
 
 
 class AlertsTable(_Table):
     cancel_leads: CancelLeads | None = _about(
-        'a list of up to 10 durations, like ["24h", "3h", "30m"]', max_length=10
+        "cfg_leads", values={"example": '["24h", "3h", "30m"]'}, max_length=10
     )
     return_leads: ReturnLeads | None = _about(
-        'a list of up to 10 durations, like ["3d", "1d"]', max_length=10
+        "cfg_leads", values={"example": '["3d", "1d"]'}, max_length=10
     )
-    account_risk_threshold: int | None = _whole(1, 100, "cancellations")
-    account_risk_days: int | None = _whole(1, 365, "days")
+    account_risk_threshold: int | None = _whole(1, 100, "cfg_unit_cancellations")
+    account_risk_days: int | None = _whole(1, 365, "cfg_unit_days")
 
 
 class QuietTable(_Table):
-    start: Clock = Field(description=_TIME)
-    end: Clock = Field(description=_TIME)
-    timezone: Annotated[str, AfterValidator(_zone)] | None = _about(
-        'a time-zone name, like "Asia/Tokyo"'
-    )
+    start: Clock = _required("cfg_time")
+    end: Clock = _required("cfg_time")
+    timezone: Annotated[str, AfterValidator(_zone)] | None = _about("cfg_zone_name")
 
     @model_validator(mode="after")
     def _not_empty(self) -> QuietTable:
         if self.start == self.end:
-            raise ValueError(
-                f"start and end are both {self.start:%H:%M}, so quiet hours would never "
-                "begin; remove [quiet_hours] to have none"
-            )
+            raise Problem("cfg_quiet_empty", at=f"{self.start:%H:%M}")
         return self
 
 
 class NotifyTable(_Table):
-    desktop: bool | None = _about("true or false")
+    desktop: bool | None = _about("cfg_bool")
     apprise: list[Annotated[str, AfterValidator(_apprise_url)]] | None = _about(
-        'a list of up to 20 Apprise URLs, like ["ntfy://my-topic"]', max_length=20
+        "cfg_apprise_list", max_length=20
     )
-    language: Literal["ja", "en"] | None = _about('"ja" or "en"')
+    language: Literal["ja", "en"] | None = _about("cfg_language")
 
 
 class ServeTable(_Table):
-    enabled: bool | None = _about("true or false")
-    host: Annotated[str, AfterValidator(_host)] | None = _about(
-        'a host name or IP address to listen on, like "127.0.0.1" (loopback: this computer '
-        'only) or "0.0.0.0" (every network the computer is on)'
-    )
-    port: int | None = _whole(1024, 65535, "port")
+    enabled: bool | None = _about("cfg_bool")
+    host: Annotated[str, AfterValidator(_host)] | None = _about("cfg_listen_host")
+    port: int | None = _whole(1024, 65535, "cfg_unit_port")
 
 
 class RulesTable(_Table):
-    seller_window: dict[Marketplace, SellerWindow] | None = _about(
-        'a table of marketplace = duration, like { "amazon.co.jp" = "5m" }'
-    )
-    kindle_refund_days: int | None = _whole(1, 90, "days")
-    preorder_lead: PreorderSpan | None = _about('a duration from 0s to 90d, like "2d"')
+    seller_window: dict[Marketplace, SellerWindow] | None = _about("cfg_seller_window")
+    kindle_refund_days: int | None = _whole(1, 90, "cfg_unit_days")
+    preorder_lead: PreorderSpan | None = _about("cfg_preorder_lead")
     preorder_offsets: dict[Annotated[str, AfterValidator(_offset_key)], PreorderOffset] | None = (
-        _about(
-            'a table of ASIN or title word = duration, like { "B0XXXXXXXX" = "90d" }',
-            max_length=1000,
-        )
+        _about("cfg_preorder_offsets", max_length=1000)
     )
 
 
@@ -482,51 +461,69 @@ class ConfigFile(_Table):
     """The whole of config.toml."""
 
     accounts: dict[Annotated[str, AfterValidator(_account_name)], AccountTable] | None = _about(
-        "a table per account, like [accounts.main]", max_length=100
+        "cfg_accounts", max_length=100
     )
-    browser: BrowserTable | None = _about("a table like [browser]")
-    crawl: CrawlTable | None = _about("a table like [crawl]")
-    watch: WatchTable | None = _about("a table like [watch]")
-    alerts: AlertsTable | None = _about("a table like [alerts]")
-    quiet_hours: QuietTable | None = _about("a table like [quiet_hours] with start and end")
-    notify: NotifyTable | None = _about("a table like [notify]")
-    rules: RulesTable | None = _about("a table like [rules]")
-    serve: ServeTable | None = _about("a table like [serve]")
+    browser: BrowserTable | None = _about("cfg_table_like", values={"table": "browser"})
+    crawl: CrawlTable | None = _about("cfg_table_like", values={"table": "crawl"})
+    watch: WatchTable | None = _about("cfg_table_like", values={"table": "watch"})
+    alerts: AlertsTable | None = _about("cfg_table_like", values={"table": "alerts"})
+    quiet_hours: QuietTable | None = _about("cfg_quiet_table")
+    notify: NotifyTable | None = _about("cfg_table_like", values={"table": "notify"})
+    rules: RulesTable | None = _about("cfg_table_like", values={"table": "rules"})
+    serve: ServeTable | None = _about("cfg_table_like", values={"table": "serve"})
 
 
 # -- one line per error -----------------------------------------------------------------
 
 
-def describe(error: ValidationError) -> str:
-    """The first problem pydantic found, in one line, and how many more there are."""
+def file_language(data: dict[str, Any]) -> Lang:
+    """The language to word a problem of the document `data` in: its notify.language when
+    that reads as one, else the locale's (the file may be wrong there too)."""
+    notify = data.get("notify")
+    chosen = notify.get("language") if isinstance(notify, dict) else None
+    try:
+        lang = default_lang(chosen if isinstance(chosen, str) else None)
+    except ValueError:
+        lang = default_lang(None)
+    return "ja" if lang == "ja" else "en"
+
+
+def describe(error: ValidationError, lang: Lang = "en") -> str:
+    """The first problem pydantic found, in one line in `lang`, and how many more there
+    are."""
     errors = error.errors(include_url=False)
     more = len(errors) - 1
-    tail = f" (and {more} more {'problem' if more == 1 else 'problems'})" if more else ""
-    return _line(errors[0]) + tail
+    tail = "" if not more else Said.of("cfg_more_one" if more == 1 else "cfg_more", n=more)
+    return _line(errors[0]).words(lang) + str(worded(tail, lang))
 
 
-def _line(error: ErrorDetails) -> str:
+def _line(error: ErrorDetails) -> Said:
     loc = tuple(error["loc"])
     if error["type"] == "extra_forbidden":
         return _unknown(loc)
     where = _where(loc)
     if error["type"] == "value_error":
-        return f"{where}: {error.get('ctx', {}).get('error')}"
+        found = error.get("ctx", {}).get("error")
+        said = found.said if isinstance(found, Problem) else str(found)
+        return Said.of("cfg_value_error", where=where, problem=said)
     field, _ = _walk(loc)
-    allowed = field.description if field is not None and field.description else "another value"
+    description = field.description if field is not None else None
+    allowed = _ALLOWED.get(description or "", Said.of("cfg_another_value"))
     if error["type"] == "missing":
-        return f"{where}: missing; expected {allowed}"
+        return Said.of("cfg_missing", where=where, allowed=allowed)
     secret = loc[:2] == ("notify", "apprise") or "password_command" in loc
-    got = "a value not shown here (it may hold a token)" if secret else shown(error["input"])
-    return f"{where}: expected {allowed}, got {got}"
+    got = Said.of("cfg_not_shown") if secret else said_value(error["input"])
+    return Said.of("cfg_expected", where=where, allowed=allowed, got=got)
 
 
-def _unknown(loc: tuple[int | str, ...]) -> str:
+def _unknown(loc: tuple[int | str, ...]) -> Said:
     _, model = _walk(loc[:-1])
-    known = ", ".join(sorted(model.model_fields)) if model is not None else "none"
+    known = ", ".join(sorted(model.model_fields)) if model is not None else Said.of("cfg_none")
     name = ".".join(toml_key(shown_key(part)) for part in loc)
-    scope = f" in [{'.'.join(toml_key(shown_key(p)) for p in loc[:-1])}]" if loc[:-1] else ""
-    return f"unknown key {name} (known{scope}: {known})"
+    if not loc[:-1]:
+        return Said.of("cfg_unknown_key", name=name, known=known)
+    table = ".".join(toml_key(shown_key(p)) for p in loc[:-1])
+    return Said.of("cfg_unknown_key_in", name=name, table=table, known=known)
 
 
 def shown_key(part: int | str) -> str:
@@ -534,7 +531,7 @@ def shown_key(part: int | str) -> str:
     return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…"
 
 
-def _where(loc: tuple[int | str, ...]) -> str:
+def _where(loc: tuple[int | str, ...]) -> Said | str:
     """("accounts", "main", "base_url") → "[accounts.main] base_url", ("accounts",) →
     "accounts"; list positions and a bad dict key itself (the message shows it) are left
     out."""
@@ -542,7 +539,7 @@ def _where(loc: tuple[int | str, ...]) -> str:
     if parts and parts[-1] == "[key]":
         parts = parts[:-2]
     if len(parts) < 2:
-        return toml_key(parts[0]) if parts else "the file"
+        return toml_key(parts[0]) if parts else Said.of("cfg_the_file")
     head, rest = parts[0], parts[1:]
     if head == "accounts" and rest:
         head, rest = f"accounts.{toml_key(rest[0])}", rest[1:]

@@ -31,6 +31,7 @@ from cancelwatch.scheduler.config.schema import (
     RulesTable,
     WatchTable,
     describe,
+    file_language,
     quoted,
     toml_key,
 )
@@ -213,7 +214,7 @@ def _config(data: dict[str, Any], path: str) -> Config:
     try:
         file = ConfigFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {describe(exc)}") from None
+        raise ConfigError(f"{path}: {describe(exc, file_language(data))}") from None
     alerts = _alerts(file.alerts)
     return Config(
         accounts={name: _account(name, table) for name, table in (file.accounts or {}).items()},

@@ -3,7 +3,7 @@
 Each module of this package holds one area's table, `EN` and `JA` with the same keys:
 `rules` (windows, advice, alerts), `report` (the command line's tables and reports),
 `dashboard` (the web page), `feed` (the calendar), `planning` (why a check is planned),
-`setup` (`login`, `config`).
+`setup` (`login`, `config`), `config` (what is wrong with config.toml).
 `text` looks a key up in all of them; a key lives in one module only, and both languages
 have every key (tests/test_words.py checks both).
 """
@@ -13,11 +13,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from cancelwatch.scheduler.policy.words import dashboard, feed, planning, report, rules, setup
+from cancelwatch.scheduler.policy.words import (
+    config,
+    dashboard,
+    feed,
+    planning,
+    report,
+    rules,
+    setup,
+)
 
 Lang = Literal["ja", "en"]
 
-_AREAS = (rules, report, dashboard, feed, planning, setup)
+_AREAS = (rules, report, dashboard, feed, planning, setup, config)
 
 
 def _merged(lang: Lang) -> Mapping[str, str]:
