@@ -143,3 +143,22 @@ def test_words_from_pages_print_as_text_not_markup(capsys):
     out = capsys.readouterr().out
     assert out.count(hostile) == 5
     assert "[b]main" in out
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading"), [("en", "Said elsewhere, not by Amazon:"), ("ja", "Amazon以外の情報：")]
+)
+def test_advise_prints_claims_from_elsewhere_apart_and_after_every_step(capsys, lang, heading):
+    window = {"state": "open", "closes_at": None, "known": "unknown", "reason": "Open.",
+              "seconds_left": None}  # fmt: skip
+    order = {
+        "id": "503-2094418-6637205",
+        "marketplace": "amazon.co.jp",
+        "status": "pending",
+        "window": window,
+        "return_window": None,
+        "advice": {"steps": ["First step.", "Second step."], "hints": ["A claim."]},
+    }
+    windows_report.print_advice(order, lang)
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    assert lines[-4:] == ["2. Second step.", "", heading, "A claim."]

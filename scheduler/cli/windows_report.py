@@ -285,5 +285,9 @@ def print_advice(order: dict[str, Any], lang: Lang) -> None:
         )
     for i, step in enumerate(order["advice"]["steps"], start=1):
         _console.print(f"{i}. {escape(step)}")
-    for hint in order["advice"]["hints"]:
+    hints = order["advice"]["hints"]
+    if hints:  # apart from the steps: a reader must not take a claim for one of them
+        _console.print()
+        _console.print(escape(text(lang, "advice_elsewhere")))
+    for hint in hints:
         _console.print(f"  [dim]{escape(hint)}[/dim]")

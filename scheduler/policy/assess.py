@@ -7,9 +7,9 @@ and "end of day" are in the marketplace's own zone, so a US date across a DST ch
 23 or 25 hours long. A window is open while `now < closes_at`: an end of day is the first
 instant of the next local day.
 
-The article the product grew from makes claims Amazon does not support (sale items,
-"3 months before ship date", Prime's 30 minutes). They appear as labelled hints in the
-advice and never change a window.
+The article the product grew from makes claims Amazon does not support ("3 months before
+ship date", Prime's 30 minutes, sale items). The first two appear as hints, only where they
+bear on the order and always with their source and Amazon's answer; none changes a window.
 """
 
 from __future__ import annotations

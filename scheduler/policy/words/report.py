@@ -64,6 +64,7 @@ EN: Mapping[str, str] = {
     "next_alerts": "next alerts:",
     # -- advise --
     "advice_head": "{order_id} ({status})",
+    "advice_elsewhere": "Said elsewhere, not by Amazon:",
     "advice_cancel": "cancel: {state} ({known}), closes {when}",
     "advice_return": "return: {state}, closes {when}",
     # -- deadline --
@@ -133,6 +134,7 @@ JA: Mapping[str, str] = {
     "next_check": "{account}: 次の確認 {when}: {why}",
     "next_alerts": "次の通知:",
     "advice_head": "{order_id}（{status}）",
+    "advice_elsewhere": "Amazon以外の情報：",
     "advice_cancel": "キャンセル: {state}（根拠: {known}）、締切 {when}",
     "advice_return": "返品: {state}、締切 {when}",
     "deadline_cleared": "{order_id}: 手動で設定した期限を取り消しました",
