@@ -292,7 +292,10 @@ def test_watch_restarted_in_a_loop_does_not_check_on_each_start(tmp_path):
                 watcher.wait(30)
         err = log_path.read_text()
         assert watcher.returncode == 0, err[-2000:]
-        assert f"next check of idle at {started + timedelta(hours=1):%H:%M:%S}: regular interval" in err
+        assert (
+            f"next check of idle at {started + timedelta(hours=1):%H:%M:%S}: regular interval"
+            in err
+        )
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM checks").fetchone() == (1,)
 
