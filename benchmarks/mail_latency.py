@@ -26,7 +26,8 @@ One run: the store places a seller order; its mail is APPENDed to the account's 
 the clock starts when the server has answered the APPEND. The moments after it, on this
 machine's wall clock unless said otherwise:
 
-- the watcher logs the mail's request for a check (its log read every 20 ms);
+- the watcher logs the mail's request for a check: its first log line naming the account
+  and the order (the log read every 20 ms);
 - the watcher's first child process appears (the check's own process, or the browser of
   a watcher that checks in its own process; looked up every 25 ms) and, at the end, the
   last one is gone;
@@ -510,7 +511,7 @@ class Session:
         if row is not None:
             self.last_start[account] = row.started
         wait_until("the check's browser to close", lambda: settled(self.watcher), 60, self.watcher)
-        heard = self.tail.first(f"next check of {account} ", "a mail", order_id, after=began)
+        heard = self.tail.first(f" {account} ", order_id, after=began)
         requests = self.stores.requests(index)
         wait_until("the child's end noted", lambda: self.children.closed(began), 5, self.watcher)
         child = self.children.first_after(began)
