@@ -39,7 +39,7 @@ JAPANESE = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]+")
 # What is nobody's language: the program and the file it serves, the brand, the channel,
 # and the marketplace's zone by its tz database name, which a window's reason gives for
 # "until the end of that day" (scheduler/policy/windows.py).
-IDENTIFIERS = {"cancelwatch", "calendar.ics", "Amazon", "apprise:ntfy", "Asia/Tokyo"}
+IDENTIFIERS = {"cancelwatch", "calendar.ics", "Amazon", "apprise:ntfy"}
 TITLES = {
     "en": ("Cancel the pre-order soon", "Pre-order reminder sent"),
     "ja": ("予約のキャンセルはお早めに", "送った予約の通知"),

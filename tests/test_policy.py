@@ -361,7 +361,19 @@ def test_us_offset_counts_whole_local_days_across_dst() -> None:
 def test_tokyo_page_deadline_ends_at_local_midnight() -> None:
     a = check(order(preorder=PreOrder(None, cancel_deadline=date(2025, 12, 31))), now=NOON_JST)
     assert a.cancel.closes_at == utc(2025, 12, 31, 15)
-    assert "Asia/Tokyo" in a.cancel.reason
+    assert "(until the end of that day, JST)" in a.cancel.reason  # the zone as people read it
+
+
+def test_a_return_reason_names_the_zone_the_day_is_in_across_dst() -> None:
+    def reason(day: date) -> str:
+        o = order(status=OrderStatus.DELIVERED, cancellable=Cancellability.NO, return_until=day)
+        ret = check(o, now=utc(2025, 10, 1), market=US).ret
+        assert ret is not None
+        return ret.reason
+
+    # 2025-11-01 is still daylight time in Los Angeles; 11-02 ends in standard time.
+    assert "(until the end of that day, PDT)" in reason(date(2025, 11, 1))
+    assert "(until the end of that day, PST)" in reason(date(2025, 11, 2))
 
 
 def test_any_aware_now_gives_utc_out() -> None:

@@ -200,7 +200,11 @@ def _open_deadline(ctx: Ctx) -> tuple[datetime | None, Known, str]:
     if pre is not None and pre.cancel_deadline is not None:
         when = end_of_day(pre.cancel_deadline, zone)
         date_text = fmt_date(ctx, pre.cancel_deadline)
-        return when, Known.PAGE, ctx.t("open_page_deadline", date=date_text, zone=zone.key)
+        return (
+            when,
+            Known.PAGE,
+            ctx.t("open_page_deadline", date=date_text, zone=_zone_name(when.astimezone(zone))),
+        )
     if pre is not None and pre.release_date is not None:
         offset = _preorder_offset(ctx)
         if offset is not None:
@@ -329,7 +333,7 @@ def _kindle_refund_window(ctx: Ctx) -> Window:
         return _window(
             WindowState.CLOSED, closes_at, Known.RULE, ctx.t("kindle_refund_over", **values)
         )
-    reason = ctx.t("kindle_refund", zone=ctx.zone.key, **values)
+    reason = ctx.t("kindle_refund", zone=_zone_name(closes_at.astimezone(ctx.zone)), **values)
     return _window(WindowState.OPEN, closes_at, Known.RULE, reason)
 
 
@@ -376,8 +380,15 @@ def return_window(ctx: Ctx, cancel: Window) -> Window | None:
     closes_at = end_of_day(order.return_until, ctx.zone)
     day = fmt_date(ctx, order.return_until)
     if ctx.now < closes_at:
-        reason = ctx.t("return_open", date=day, zone=ctx.zone.key)
+        reason = ctx.t("return_open", date=day, zone=_zone_name(closes_at.astimezone(ctx.zone)))
         return Window("return", WindowState.OPEN, closes_at, Known.PAGE, reason)
     return Window(
         "return", WindowState.CLOSED, closes_at, Known.PAGE, ctx.t("return_closed", date=day)
     )
+
+
+def _zone_name(end_of_day: datetime) -> str:
+    """The zone's abbreviation on the day that ends at `end_of_day` (local): "JST", "EST"
+    or "EDT", as the times around it are shown to people."""
+    last_instant = end_of_day - timedelta(seconds=1)
+    return last_instant.tzname() or str(last_instant.tzinfo)
