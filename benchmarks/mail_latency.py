@@ -563,6 +563,7 @@ class Result:
     machine: str
     software: str
     commit: str
+    """The code at the start (`git describe --always --dirty`)."""
     accounts: int
     gap_minutes: float
     load_before: list[float]
@@ -633,7 +634,7 @@ def _commit() -> str:
 
 
 def measure(args: argparse.Namespace) -> Result:
-    load_before = list(os.getloadavg())
+    load_before, commit = list(os.getloadavg()), _commit()
     home = Path(tempfile.mkdtemp(prefix="cancelwatch-latency-"))
     try:
         with ExitStack() as stack:
@@ -677,7 +678,7 @@ def measure(args: argparse.Namespace) -> Result:
         when=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         machine=procfs.machine(),
         software=wi._software(),
-        commit=_commit(),
+        commit=commit,
         accounts=args.accounts,
         gap_minutes=GAP_MINUTES,
         load_before=load_before,
