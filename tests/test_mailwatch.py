@@ -1,7 +1,7 @@
 """The mail trigger against a real IMAP server (a private Dovecot): a mail appended asks for
 a check of its account within seconds, a restart loses no mail and acts on none twice,
-a phishing copy does nothing, a burst gives one request, and state.db never holds a
-mail's words or addresses."""
+a phishing copy does nothing, every mail of a burst asks (the watcher merges them), and
+state.db never holds a mail's words or addresses."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def watching(
 def test_a_mail_appended_asks_for_a_check_within_seconds(imap: Dovecot, state: State) -> None:
     requests = Requests()
     box = imap_box(imap, state)
-    with watching(state, box, requests, debounce_s=0.0):
+    with watching(state, box, requests):
         latencies = []
         for n in range(3):
             listening(box)
@@ -140,7 +140,7 @@ def test_a_mail_appended_asks_for_a_check_within_seconds(imap: Dovecot, state: S
 def test_a_restart_misses_no_mail_and_acts_on_none_twice(imap: Dovecot, state: State) -> None:
     requests = Requests()
     box = imap_box(imap, state)
-    with watching(state, box, requests, debounce_s=0.0):
+    with watching(state, box, requests):
         listening(box)
         append(imap, order_mail("113-6000000-0000001"))
         assert "113-6000000-0000001" in requests.next()[2]
@@ -164,7 +164,7 @@ def test_a_restart_misses_no_mail_and_acts_on_none_twice(imap: Dovecot, state: S
     state.save_mail_checkpoint("main", key(imap), kept[0], kept[1] - 2)
     heard: queue.Queue[Heard] = queue.Queue()
     again = imap_box(imap, state)
-    with watching(state, again, requests, debounce_s=0.0, on_heard=heard.put):
+    with watching(state, again, requests, on_heard=heard.put):
         first, second = heard.get(timeout=PATIENCE_S), heard.get(timeout=PATIENCE_S)
         assert [h.event.order_ids for h in (first, second)] == [
             ("113-6000000-0000001",),
@@ -183,7 +183,7 @@ def test_a_phishing_copy_asks_for_nothing(imap: Dovecot, state: State) -> None:
     requests = Requests()
     box = imap_box(imap, state)
     heard: queue.Queue[Heard] = queue.Queue()
-    with watching(state, box, requests, debounce_s=0.0, on_heard=heard.put):
+    with watching(state, box, requests, on_heard=heard.put):
         listening(box)
         append(imap, jp_order(auth=[f"{SERVER}; dkim=none"], message_id="<phish@x.icu>"))
         append(imap, jp_order(auth=[], message_id="<phish2@x.icu>"))
@@ -195,23 +195,24 @@ def test_a_phishing_copy_asks_for_nothing(imap: Dovecot, state: State) -> None:
     assert [m.order_id for m in state.mails()] == ["113-7000000-0000001"]
 
 
-def test_a_burst_of_ten_mails_asks_once(imap: Dovecot, state: State) -> None:
+def test_every_order_mail_of_a_burst_asks_and_none_is_dropped(imap: Dovecot, state: State) -> None:
+    # Two purchases seconds apart: dropping the second mail's request would leave its
+    # order unseen if the first check read the list before it was placed. The watcher
+    # merges the requests (tests/test_check_limits.py: one check per gap under a burst).
     requests = Requests()
     box = imap_box(imap, state)
     heard: queue.Queue[Heard] = queue.Queue()
     with watching(state, box, requests, on_heard=heard.put):
         listening(box)
-        started = time.monotonic()
         for n in range(10):
             append(imap, order_mail(f"113-8000000-00000{n:02d}"))
         outcomes = [heard.get(timeout=PATIENCE_S) for _ in range(10)]
-        took = time.monotonic() - started
-    assert took < 60.0, "the burst took longer than the debounce: the test proves nothing"
     assert [h.new for h in outcomes] == [True] * 10
-    assert [h.requested for h in outcomes] == [True] + [False] * 9
-    requests.next()
+    assert [h.requested for h in outcomes] == [True] * 10
+    asked = [requests.next()[2] for _ in range(10)]
+    assert all(f"113-8000000-00000{n:02d}" in said for n, said in enumerate(asked))
     assert requests.none_left()
-    assert len(state.mails()) == 10  # every mail is still recorded, for its Date
+    assert len(state.mails()) == 10  # every mail is recorded, for its Date
 
 
 def test_delivery_mails_are_recorded_without_a_check(imap: Dovecot, state: State) -> None:
@@ -223,7 +224,7 @@ def test_delivery_mails_are_recorded_without_a_check(imap: Dovecot, state: State
         subject="Delivered: Your Amazon.com order #113-9000000-0000001",
         message_id="<delivered-1@email.amazonses.com>",
     )
-    with watching(state, box, requests, debounce_s=0.0, on_heard=heard.put):
+    with watching(state, box, requests, on_heard=heard.put):
         listening(box)
         append(imap, delivered)
         got = heard.get(timeout=PATIENCE_S)
@@ -236,7 +237,7 @@ def test_the_database_never_holds_the_mail(imap: Dovecot, tmp_path: Path) -> Non
     requests = Requests()
     with State.open(path) as opened:
         box = imap_box(imap, opened)
-        with watching(opened, box, requests, debounce_s=0.0):
+        with watching(opened, box, requests):
             listening(box)
             append(imap, jp_order(message_id="<jp-private@email.amazonses.com>"))
             requests.next()
@@ -251,8 +252,8 @@ def test_a_trial_run_keeps_nothing_so_the_watcher_still_acts(imap: Dovecot, stat
     trial, watcher = Requests(), Requests()
     tried, box = imap_box(imap, state), imap_box(imap, state)
     with (
-        watching(state, tried, trial, debounce_s=0.0, keep=False),
-        watching(state, box, watcher, debounce_s=0.0),
+        watching(state, tried, trial, keep=False),
+        watching(state, box, watcher),
     ):
         listening(tried)
         listening(box)

@@ -3,17 +3,18 @@ each once, and asks for a check of its account.
 
 A mail says only "look now" and "this order was placed at T"; the order page stays the
 truth. Each mail is recorded by its Message-ID hash before anything is done, so a mail
-heard twice (a reconnect, Maildir's move from new/ to cur/) is acted on once. Requests
-are debounced per account: the mails of one purchase (an order, a second seller's order,
-a digital receipt) arrive within seconds, and one check reads them all. No thread and no
-connection exists when no account has a mailbox.
+heard twice (a reconnect, Maildir's move from new/ to cur/) is acted on once. Every new
+order, shipment or cancellation mail asks; the watcher merges the requests that come
+before a check starts into that check, and those that come while it runs into one more
+check when the minimum gap allows. Dropping a request here instead would lose an order
+placed after the check read the list (two purchases a few seconds apart). No thread and
+no connection exists when no account has a mailbox.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -38,8 +39,6 @@ log = logging.getLogger(__name__)
 RequestCheck = Callable[[str, str], None]
 """Asks the watcher for a check of an account now, saying why; the watcher's own limits
 (one at a time, a minimum gap, a daily ceiling) decide when it runs."""
-DEBOUNCE_S = 60.0
-"""Mails of one account within this long of a request give no second request."""
 TRIGGERS: frozenset[Kind] = frozenset({"ordered", "shipped", "cancelled"})
 """The kinds that change what can still be cancelled; a delivery mail is only recorded."""
 _JOIN_S = 40.0
@@ -71,7 +70,7 @@ class Heard:
     new: bool
     """False: heard before (by its Message-ID), not acted on again."""
     requested: bool
-    """Whether it asked for a check (not: heard before, a delivery, or debounced)."""
+    """Whether it asked for a check (not: heard before, or a delivery)."""
 
 
 def keyring_credential(account: str, store: Callable[[], SecretStore] = secret_store) -> Credential:
@@ -133,8 +132,6 @@ class MailWatch:
         mailboxes: Sequence[Mailbox],
         *,
         on_heard: Callable[[Heard], None] | None = None,
-        debounce_s: float = DEBOUNCE_S,
-        monotonic: Callable[[], float] = time.monotonic,
         keep: bool = True,
     ) -> None:
         self.state = state
@@ -146,10 +143,6 @@ class MailWatch:
         """The mailboxes that stopped on an error only the user can fix, by account."""
         self._request = request_check
         self._on_heard = on_heard
-        self._debounce_s = debounce_s
-        self._monotonic = monotonic
-        self._last: dict[str, float] = {}
-        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -195,22 +188,13 @@ class MailWatch:
             sent_at=event.sent_at,
         )
         self._save(box)
-        requested = new and event.kind in TRIGGERS and self._due(box.account)
+        requested = new and event.kind in TRIGGERS
         if requested:
             self._ask(box.account, event)
         elif not new:
             log.info("mail of %s: heard before, not acted on again", box.account)
         if self._on_heard is not None:
             self._on_heard(Heard(box.account, event, new, requested))
-
-    def _due(self, account: str) -> bool:
-        with self._lock:
-            now = self._monotonic()
-            last = self._last.get(account)
-            if last is not None and now - last < self._debounce_s:
-                return False
-            self._last[account] = now
-            return True
 
     def _ask(self, account: str, event: MailEvent) -> None:
         orders = ", ".join(event.order_ids) or "no order number"
