@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -70,3 +71,20 @@ def test_a_bad_hand_over_is_refused_with_a_clear_error(line: str, said: str) -> 
         child.follow_watcher(threading.Event(), io.StringIO(line))
     assert str(refused.value) == said
     assert refused.value.exit_code == 2
+
+
+def test_the_childs_time_goes_on_from_the_hand_over_not_from_its_start() -> None:
+    handed = time.monotonic() - 2.0  # the child took two seconds to start and read it
+    said = json.dumps({"now": THEN.isoformat(), "at": repr(handed)})
+    clock = child.follow_watcher(threading.Event(), io.StringIO(said + "\n"))
+    assert THEN + timedelta(seconds=2) <= clock() < THEN + timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("at", ["soon", "nan", "inf", "-1e30", "1e30"])
+def test_a_clock_reading_out_of_range_is_refused(at: str) -> None:
+    said = json.dumps({"now": THEN.isoformat(), "at": at})
+    with pytest.raises(UsageError) as refused:
+        child.follow_watcher(threading.Event(), io.StringIO(said + "\n"))
+    assert (
+        str(refused.value) == "watched-check: the watcher handed over a clock reading out of range"
+    )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -41,6 +42,7 @@ GRACE_S = 30.0
 """How long a stopped child may take to end its check before it is killed: a page load
 in progress ends first."""
 _POLL_S = 0.5
+_HAND_OVER_AGE_S = 60.0
 EXIT_FAILED = 1
 
 
@@ -83,7 +85,9 @@ def run_in_child(
 
 
 def _hand_over(stdin: IO[str], now: datetime) -> None:
-    said = {"passphrase": held_passphrase(), "now": now.isoformat()}
+    # With the monotonic clock's reading (one clock for every process of the machine), so
+    # the child's time goes on from the hand-over, not from when its imports were done.
+    said = {"passphrase": held_passphrase(), "now": now.isoformat(), "at": repr(time.monotonic())}
     try:
         stdin.write(json.dumps(said) + "\n")
         stdin.flush()
@@ -121,7 +125,7 @@ def follow_watcher(stop: threading.Event, stdin: IO[str] | None = None) -> Clock
         raise UsageError(f"{COMMAND} is run by `cancelwatch watch`, not by hand")
     said = _hand_over_read(first)
     take_passphrase(said.get("passphrase"))
-    clock = _going_on_from(said.get("now"))
+    clock = _going_on_from(said.get("now"), said.get("at"))
     threading.Thread(target=_stop_at_eof, args=(source, stop), daemon=True).start()
 
     def on_term(_signum: int, _frame: FrameType | None) -> None:
@@ -141,15 +145,30 @@ def _hand_over_read(line: str) -> dict[str, str]:
     return {k: v for k, v in said.items() if isinstance(v, str)}
 
 
-def _going_on_from(now: str | None) -> Clock:
+def _going_on_from(now: str | None, at: str | None) -> Clock:
     try:
         then = datetime.fromisoformat(now or "")
     except ValueError:
         raise UsageError(f"{COMMAND}: the watcher handed over no time") from None
     if then.tzinfo is None:
         raise UsageError(f"{COMMAND}: the watcher handed over a time without its zone")
-    started = time.monotonic()
+    started = _handed_at(at)
     return lambda: then + timedelta(seconds=time.monotonic() - started)
+
+
+def _handed_at(at: str | None) -> float:
+    """The monotonic clock's reading at the hand-over: no earlier than a minute ago (a
+    child starts in about a second) and not ahead of this process's reading."""
+    here = time.monotonic()
+    if at is None:
+        return here
+    try:
+        value = float(at)
+    except ValueError:
+        value = math.nan
+    if not here - _HAND_OVER_AGE_S <= value <= here:
+        raise UsageError(f"{COMMAND}: the watcher handed over a clock reading out of range")
+    return value
 
 
 def _stop_at_eof(source: IO[str], stop: threading.Event) -> None:
