@@ -58,7 +58,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -71,7 +70,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # The checkout's own code, after the line above has put it on the path.
-import procfs  # noqa: E402  (benchmarks/, beside this script)
+import procfs  # noqa: E402
+from background import Background  # noqa: E402  (benchmarks/, beside this script)
 
 from cancelwatch.scheduler.watch.check import Target, open_browser, read_orders  # noqa: E402
 from cancelwatch.scraper.browse.browser import LAUNCH_ARGS, find_browser  # noqa: E402
@@ -159,7 +159,7 @@ class Peak:
     """CPU time the sampler's thread used."""
 
 
-class TreeSampler:
+class TreeSampler(Background):
     """Samples the memory of this process and its descendants, except `exclude` (the store)
     and its descendants, in a thread; keeps the peaks.
 
@@ -181,16 +181,7 @@ class TreeSampler:
         self._rss_at_pss = 0
         self.peak = Peak()
         self._parents: dict[int, int | None] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="tree-sampler", daemon=True)
-
-    def __enter__(self) -> TreeSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        super().__init__("tree-sampler")
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -80,8 +80,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import procfs  # noqa: E402  (benchmarks/, beside this script)
+import procfs  # noqa: E402
 import watch_idle as wi  # noqa: E402
+from background import Background  # noqa: E402  (benchmarks/, beside this script)
 
 from cancelwatch.scraper.demo import DemoStore  # noqa: E402
 from cancelwatch.scraper.demo.mail import DEMO_AUTHSERV_ID, order_mail  # noqa: E402
@@ -311,23 +312,14 @@ def idle_sessions(imap: wi.Imap) -> int:
 # ---- the watcher ------------------------------------------------------------------------
 
 
-class LogTail:
+class LogTail(Background):
     """The watcher's log read every 20 ms in a thread: each line with when it was seen."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lines: list[tuple[float, str]] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="log-tail", daemon=True)
-
-    def __enter__(self) -> LogTail:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        super().__init__("log-tail")
 
     def _run(self) -> None:
         offset, partial = 0, b""
@@ -351,7 +343,7 @@ class LogTail:
         return None
 
 
-class Children:
+class Children(Background):
     """The watcher's child processes, looked up every 25 ms in a thread: when the first
     appeared and when none was left, on this script's clock. A check's process (or, in a
     watcher that checks in its own process, its browser) is the watcher's only child."""
@@ -361,16 +353,7 @@ class Children:
         self.spans: list[tuple[float, float | None]] = []
         """(first child seen, none left), the latest maybe still open."""
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="children", daemon=True)
-
-    def __enter__(self) -> Children:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        super().__init__("children")
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -77,7 +77,8 @@ if str(ROOT) not in sys.path:
 
 # The checkout's own code, after the line above has put it on the path. Only this script
 # and the store's process import it; the watcher is measured in a process of its own.
-import procfs  # noqa: E402  (benchmarks/, beside this script)
+import procfs  # noqa: E402
+from background import Background  # noqa: E402  (benchmarks/, beside this script)
 
 from cancelwatch.scraper.demo import DemoStore  # noqa: E402
 from tests.dovecot import Dovecot, free_port  # noqa: E402  (the mail tests' private server)
@@ -354,7 +355,7 @@ class CheckPeak:
     """perf_counter time of the first sample with no child process after that."""
 
 
-class CheckSampler:
+class CheckSampler(Background):
     """Samples the tree in a thread every `interval` s and keeps the peaks. PSS needs a
     walk of each process's page tables, so it is read every `pss_every`-th sample and at
     once when the RSS sum has grown by more than `growth` since the last PSS reading."""
@@ -368,16 +369,7 @@ class CheckSampler:
         self.growth = growth
         self.peak = CheckPeak()
         self._rss_at_pss = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="check-sampler", daemon=True)
-
-    def __enter__(self) -> CheckSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+        super().__init__("check-sampler")
 
     def _run(self) -> None:
         while not self._stop.is_set():
