@@ -441,6 +441,8 @@ class _MailPhase:
     clock: Clock
     say: Callable[[Step], None]
     result: MailDemo
+    _placed_said: bool = False
+    _placed_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, maildir: Path) -> None:
         from cancelwatch.scraper.demo.mail import DEMO_AUTHSERV_ID  # noqa: PLC0415
@@ -483,16 +485,10 @@ class _MailPhase:
             mail.stop()
 
     def _loop(self, slot: _Slot, placed_at: datetime, closes_at: datetime) -> None:
-        said_placed = False
         while self.result.alert is None and self.clock() < closes_at:
             now = self.clock()
-            if not said_placed and now >= placed_at:
-                said_placed = True
-                self._step(
-                    "placed",
-                    placed_at,
-                    f"the seller order {self.result.order_id} was placed at {_hms(placed_at)}",
-                )
+            if now >= placed_at:
+                self._say_placed()
             job = slot.due(now)
             if job is not None:
                 job()
@@ -500,7 +496,23 @@ class _MailPhase:
                 # A wake-up only: every decision reads the demo's clock.
                 time.sleep(_WAKE_S)
 
+    def _say_placed(self) -> None:
+        # Said once, by the loop or by the mail watcher, whichever sees the order first: its
+        # mail can be heard before the loop's next wake-up, and must not come before it.
+        with self._placed_lock:
+            if self._placed_said or self.result.placed_at is None:
+                return
+            self._placed_said = True
+            placed_at = self.result.placed_at
+            self._step(
+                "placed",
+                placed_at,
+                f"the seller order {self.result.order_id} was placed at {_hms(placed_at)}",
+            )
+
     def _heard(self, heard: Heard) -> None:
+        if heard.event.kind == "ordered" and self.result.order_id in heard.event.order_ids:
+            self._say_placed()
         self.result.heard.append(heard)
         event = heard.event
         sent = _hms(event.sent_at) if event.sent_at else "no date"
