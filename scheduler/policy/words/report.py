@@ -17,6 +17,7 @@ EN: Mapping[str, str] = {
     "moment_soon": "within a minute",
     "moment_shown": "{at} ({rel})",
     "none_shown": "—",
+    "progress_page": "read order page {page} ({orders} orders)",
     # -- the windows table --
     "col_order": "order",
     "col_status": "status",
@@ -93,6 +94,7 @@ JA: Mapping[str, str] = {
     "moment_soon": "1分以内",
     "moment_shown": "{at}（{rel}）",
     "none_shown": "—",
+    "progress_page": "注文一覧の{page}ページ目を読みました（{orders}件）",
     "col_order": "注文",
     "col_status": "状況",
     "col_cancel": "キャンセル",
