@@ -99,6 +99,7 @@ def test_full_file(tmp_path):
 marketplace = "amazon.com"
 [crawl]
 delay_seconds = 5
+refresh_hours = 0
 [watch]
 interval_minutes = 15
 [alerts]
@@ -115,6 +116,7 @@ language = "ja"
     cfg = load_config(path)
     assert cfg.accounts["main"] == Account("main", "amazon.com")
     assert cfg.crawl.delay_seconds == 5
+    assert cfg.crawl.refresh_hours == 0  # every page read on every check
     assert cfg.watch.interval_minutes == 15
     assert cfg.alerts.cancel_leads == (timedelta(hours=12), timedelta(minutes=30))
     assert cfg.quiet_hours == QuietHours(time(22, 30), time(7, 0), "Asia/Tokyo")
@@ -211,6 +213,11 @@ TOO_DEEP = "x = " + "[" * 50_000 + "]" * 50_000 + "\n"
         # meaning
         ("[crawl]\ndelay_seconds = 0.5\n", "[crawl] delay_seconds:", "gentle on Amazon"),
         ("[crawl]\nretries = -1\n", "[crawl] retries:", "from 0 to 10, got -1"),
+        (
+            "[crawl]\nrefresh_hours = 25\n",
+            "[crawl] refresh_hours:",
+            "hours from 0 to 24 (0 reads every page on every check), got 25",
+        ),
         ("[crawl]\nmax_pages = 99999999999999999999\n", "[crawl] max_pages:", "a huge number"),
         ("[watch]\ninterval_minutes = 4.9\n", "[watch] interval_minutes:", "from 5 to 1440"),
         ("[watch]\njitter_seconds = -5\n", "[watch] jitter_seconds:", "from 0 to 3600"),
@@ -356,7 +363,7 @@ BAD_TIMES = ["24:00", "22:00:00", "22:00+09:00", "22", "-1:00", "2200", "", 2200
 BAD_ZONES = ["", "Asia", "../etc/passwd", "/etc/localtime", "Asia/Tokyo\x00", "zone.tab", 9]
 NUMBER_KEYS = {
     "crawl": ["delay_seconds", "max_pages", "retries", "timeout_seconds", "render_wait_seconds",
-              "lookback_days"],
+              "lookback_days", "refresh_hours"],
     "watch": ["interval_minutes", "jitter_seconds", "dispatch_seconds"],
     "alerts": ["account_risk_threshold", "account_risk_days"],
     "rules": ["kindle_refund_days"],

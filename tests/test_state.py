@@ -3,6 +3,7 @@ alerts exactly once, UTC instants, and what a SIGKILL or a second process leaves
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -22,7 +23,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cancelwatch.scheduler.state import store as state_module
-from cancelwatch.scheduler.state.schema import APPLICATION_ID, DamagedState, ForeignDatabase
+from cancelwatch.scheduler.state.schema import (
+    APPLICATION_ID,
+    DamagedState,
+    ForeignDatabase,
+    connect,
+)
 from cancelwatch.scheduler.state.store import (
     Change,
     ChangeField,
@@ -233,11 +239,19 @@ def _opened_at_version(db: Path, version: int, monkeypatch: pytest.MonkeyPatch) 
     referred to; today's code writes none, so it is added here as the old code did."""
     monkeypatch.setattr(state_module, "MIGRATIONS", state_module.MIGRATIONS[:version])
     with State.open(db) as opened:
-        opened._conn.execute(
-            "INSERT INTO accounts (name, marketplace, created_at) VALUES (?, ?, ?)",
-            (ACCOUNT, MARKET, T0.isoformat(timespec="microseconds")),
-        )
+        if version < 3:
+            opened._conn.execute(
+                "INSERT INTO accounts (name, marketplace, created_at) VALUES (?, ?, ?)",
+                (ACCOUNT, MARKET, T0.isoformat(timespec="microseconds")),
+            )
+        # Today's code also writes when an order's pages were read (step 6): give it those
+        # columns while the test writes, and take them away after, as that version had none.
+        read_columns = ("details_read_at", "tracking_read_at") if version < 6 else ()
+        for column in read_columns:
+            opened._conn.execute(f"ALTER TABLE orders ADD COLUMN {column} TEXT")
         yield opened
+        for column in read_columns:
+            opened._conn.execute(f"ALTER TABLE orders DROP COLUMN {column}")
 
 
 def test_a_database_made_before_the_application_id_opens_with_its_data(
@@ -367,10 +381,10 @@ def test_step_3_drops_the_accounts_table_and_keeps_every_row_and_index(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _version_2_with_every_table_filled(db, monkeypatch)
-    monkeypatch.setattr(state_module, "MIGRATIONS", state_module.MIGRATIONS[:3])
     before, indexes = _contents(db), _indexes(db)
-    with State.open(db) as opened:
-        assert opened._conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    # Steps 1-3 only, on a bare connection: today's State reads columns later steps add.
+    with contextlib.closing(connect(db, state_module.MIGRATIONS[:3])) as conn:
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert raw(db, "PRAGMA user_version") == [(3,)]
     del before["accounts"]
     assert _contents(db) == before
@@ -380,7 +394,7 @@ def test_step_3_drops_the_accounts_table_and_keeps_every_row_and_index(
     )
     assert references and not [r for r in references if "accounts" in r]
     assert raw(db, "PRAGMA foreign_key_check") == []
-    with State.open(db) as opened:  # and it takes the next check, of any account
+    with State.open(db) as opened:  # it goes on to today's steps, and takes a check of any account
         check(opened, [make_order()], at=T0 + timedelta(hours=2), account="another")
         assert {o.account for o in opened.orders()} == {ACCOUNT, "another"}
 
@@ -396,8 +410,7 @@ def test_step_3_rebuilds_a_table_whose_name_was_quoted_by_hand(
     [(sql,)] = raw(db, "SELECT sql FROM sqlite_master WHERE name = 'cancellations'")
     assert str(sql).startswith('CREATE TABLE "cancellations"')
     before = _contents(db)
-    monkeypatch.setattr(state_module, "MIGRATIONS", state_module.MIGRATIONS[:3])
-    State.open(db).close()
+    connect(db, state_module.MIGRATIONS[:3]).close()
     del before["accounts"]
     assert _contents(db) == before
     assert raw(db, "PRAGMA user_version") == [(3,)]
@@ -1240,3 +1253,65 @@ def test_an_account_is_read_before_once_a_check_of_it_ended_ok(state: State) -> 
     check(state, [], at=T0 + timedelta(minutes=5))
     assert state.read_before(ACCOUNT)
     assert not state.read_before("another")
+
+
+# ---- when an order's details and tracking pages were last read ----------------------------
+
+
+def test_a_check_records_which_pages_it_read_and_a_later_check_keeps_that_time(
+    state: State,
+) -> None:
+    """The crawl lets a recent reading stand in for a page: the time is the start of the
+    check that read the page, and a check that did not read it leaves that time alone."""
+    shipped, open_ = make_order("249-1"), make_order("249-2")
+    started = T0 - timedelta(seconds=20)
+    state.record_check(
+        ACCOUNT,
+        MARKET,
+        [shipped, open_],
+        {},
+        now=T0,
+        alerts=(),
+        started_at=started,
+        details_read={"249-2"},
+        tracking_read={"249-1"},
+    )
+    first = {o: state.order(o, ACCOUNT) for o in ("249-1", "249-2")}
+    assert first["249-1"] is not None and first["249-2"] is not None
+    assert (first["249-1"].details_read_at, first["249-1"].tracking_read_at) == (None, started)
+    assert (first["249-2"].details_read_at, first["249-2"].tracking_read_at) == (started, None)
+
+    later = T0 + timedelta(hours=1)
+    state.record_check(
+        ACCOUNT, MARKET, [shipped, open_], {}, now=later, alerts=(), details_read={"249-1"}
+    )
+    again = {o: state.order(o, ACCOUNT) for o in ("249-1", "249-2")}
+    assert again["249-1"] is not None and again["249-2"] is not None
+    assert (again["249-1"].details_read_at, again["249-1"].tracking_read_at) == (later, started)
+    assert (again["249-2"].details_read_at, again["249-2"].tracking_read_at) == (started, None)
+
+
+def test_step_6_keeps_every_order_and_reads_no_page_time_into_it(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _opened_at_version(db, 5, monkeypatch) as opened:
+        check(opened, [make_order()], at=T0)
+    monkeypatch.undo()
+    assert raw(db, "PRAGMA user_version") == [(5,)]
+    with State.open(db) as opened:
+        (order,) = opened.orders()
+    assert order.order_id == "249-0000001-0000001"
+    assert (order.details_read_at, order.tracking_read_at) == (None, None)
+    assert raw(db, "PRAGMA user_version") == [(schema_version(),)]
+
+
+def test_a_page_time_that_is_not_an_instant_is_refused_when_read(db: Path) -> None:
+    with State.open(db) as opened:
+        check(opened, [make_order()], at=T0)
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA ignore_check_constraints = ON")  # as a hand edit could
+    conn.execute("UPDATE orders SET tracking_read_at = 'yesterday'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(DamagedState, match="tracking_read_at"):
+        State.open(db)

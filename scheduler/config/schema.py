@@ -389,6 +389,7 @@ class CrawlTable(_Table):
     timeout_seconds: float | None = _number(5, 300, "cfg_unit_seconds")
     render_wait_seconds: float | None = _number(0, 120, "cfg_unit_seconds")
     lookback_days: int | None = _whole(1, 3650, "cfg_unit_days")
+    refresh_hours: float | None = _number(0, 24, "cfg_unit_hours", "cfg_why_refresh")
 
 
 class WatchTable(_Table):

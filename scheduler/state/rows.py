@@ -159,6 +159,10 @@ class StoredOrder:
     """`to_json(order)` of the latest sight, exactly as read."""
     tracking: list[dict[str, Any]]
     """`to_json` of the latest tracking read for the order (kept when a check read none)."""
+    details_read_at: datetime | None = None
+    """When a check last read the order's details page (the start of that check)."""
+    tracking_read_at: datetime | None = None
+    """When a check last read every tracking page of the order."""
 
 
 @dataclass(frozen=True)
@@ -366,6 +370,8 @@ def order_from_row(row: sqlite3.Row) -> StoredOrder:
         tracking=cells.decoded(
             "tracking_json", _tracking_json, "a list of tracking as cancelwatch stores it"
         ),
+        details_read_at=cells.instant_or_none("details_read_at"),
+        tracking_read_at=cells.instant_or_none("tracking_read_at"),
     )
 
 

@@ -381,6 +381,10 @@ MIGRATIONS: list[Migration] = [
     _without_accounts,  # 3: the accounts table, which nothing read, goes (issue 8)
     _statements(*_MAILS),  # 4: the order mails heard, where each mailbox was left (issue 10)
     _statements(*_CALENDAR),  # 5: the events the calendar feed exported (issue 11)
+    _statements(  # 6: when an order's details and tracking pages were last read (issue 10)
+        f"ALTER TABLE orders ADD COLUMN {_instant_column('details_read_at', null=True)}",
+        f"ALTER TABLE orders ADD COLUMN {_instant_column('tracking_read_at', null=True)}",
+    ),
 ]
 """Step N (1-based) brings a database from version N-1 to N. Append, never edit or
 reorder: a database records how many steps it has had in `PRAGMA user_version`. A step

@@ -83,6 +83,7 @@ from cancelwatch.scheduler.state.schema import (
 )
 from cancelwatch.scheduler.state.writes import (
     Orphaned,
+    PagesRead,
     begin_delivery,
     claimable,
     end_delivery,
@@ -273,15 +274,19 @@ class State:
         started_at: datetime | None = None,
         vanished: Collection[str] = (),
         retire: Sequence[Retire] = (),
+        details_read: Collection[str] = (),
+        tracking_read: Collection[str] = (),
     ) -> CheckDiff:
         """Everything one check learnt, in one transaction: the check row, each order's
         latest sight, a snapshot and change rows where its facts changed (first sight is a
         change 'new'), the alerts planned (`retire` supersedes moot ones). `error` is
         (kind, message) for a check that failed after reading some orders. Orders not on
-        the pages are left alone, except those named in `vanished`."""
+        the pages are left alone, except those named in `vanished`. `details_read` and
+        `tracking_read` name the orders whose details or tracking pages this check read."""
         at = instant_text(now, "now")
         started = instant_text(started_at or now, "started_at")
         latest = {o.id: o for o in orders}  # a repeated order: its last reading wins
+        pages = PagesRead(started, details_read, tracking_read)
         with self._write() as conn:
             check_id = insert_check(
                 conn,
@@ -308,6 +313,7 @@ class State:
                     before=known.get(order.id),
                     check_id=check_id,
                     at=at,
+                    pages_read=pages,
                 )
             for order_id in vanished:
                 row = known.get(order_id)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -106,6 +107,27 @@ def insert_check(
     return cursor.lastrowid
 
 
+@dataclass(frozen=True)
+class PagesRead:
+    """Which orders' details and tracking pages a check read, and when (its start): the
+    crawl lets an earlier reading stand in for a page while it is recent."""
+
+    at: str
+    details: Collection[str] = ()
+    tracking: Collection[str] = ()
+
+    def columns(self, order_id: str, before: sqlite3.Row | None) -> dict[str, str | None]:
+        def when(read: Collection[str], column: str) -> str | None:
+            if order_id in read:
+                return self.at
+            return None if before is None else before[column]
+
+        return {
+            "details_read_at": when(self.details, "details_read_at"),
+            "tracking_read_at": when(self.tracking, "tracking_read_at"),
+        }
+
+
 def upsert_order(
     conn: sqlite3.Connection,
     *,
@@ -116,6 +138,7 @@ def upsert_order(
     before: sqlite3.Row | None,
     check_id: int,
     at: str,
+    pages_read: PagesRead,
 ) -> list[Change]:
     seen = _facts(order, tracking)
     values: dict[str, Any] = {
@@ -128,6 +151,7 @@ def upsert_order(
         "placed_on": date_text(order.placed_on),
         "order_json": json_text(to_json(order)),
     }
+    values.update(pages_read.columns(order.id, before))
     if before is None:
         facts = seen
         values["tracking_json"] = json_text(to_json(list(tracking)))
@@ -135,9 +159,10 @@ def upsert_order(
         conn.execute(
             f"""INSERT INTO orders (account, order_id, marketplace, first_seen, last_seen,
                 first_check, last_check, digital, placed_on, order_json, tracking_json,
-                {_FACT_COLUMNS})
+                details_read_at, tracking_read_at, {_FACT_COLUMNS})
             VALUES (:account, :order_id, :marketplace, :at, :at, :check_id, :check_id,
-                :digital, :placed_on, :order_json, :tracking_json, {_FACT_PARAMS})""",
+                :digital, :placed_on, :order_json, :tracking_json, :details_read_at,
+                :tracking_read_at, {_FACT_PARAMS})""",
             values,
         )
         changes = [Change(order.id, ChangeField.NEW, None, facts[ChangeField.STATUS])]
@@ -154,6 +179,7 @@ def upsert_order(
             f"""UPDATE orders SET marketplace = :marketplace, last_seen = :at,
                 last_check = :check_id, digital = :digital, placed_on = :placed_on,
                 order_json = :order_json, tracking_json = :tracking_json, vanished_at = NULL,
+                details_read_at = :details_read_at, tracking_read_at = :tracking_read_at,
                 {_FACT_SETS}
             WHERE account = :account AND order_id = :order_id""",
             values,

@@ -7,7 +7,7 @@ import binascii
 import logging
 import threading
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pyotp
 
@@ -17,7 +17,7 @@ from cancelwatch.scheduler.notify.configured import language
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch.check import Target, open_browser, read_orders
 from cancelwatch.scheduler.watch.monitor import Outcome, WatchedCheck
-from cancelwatch.scraper.browse.crawl import CrawlResult
+from cancelwatch.scraper.browse.crawl import CrawlResult, Sight
 from cancelwatch.scraper.browse.credentials import (
     Credentials,
     drop_session,
@@ -29,7 +29,7 @@ from cancelwatch.scraper.browse.login import rejected_marker
 from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.errors import ConfigError
 from cancelwatch.scraper.read.markup import load_selectors
-from cancelwatch.scraper.read.model import Order, order_from_json
+from cancelwatch.scraper.read.model import order_from_json, tracking_from_json
 
 Clock = Callable[[], datetime]
 
@@ -68,6 +68,7 @@ def check_account(
     """One watched check of a configured account: read, assess, record, alert."""
     target = target_for(account)
     today = local_today(clock)
+    refresh = timedelta(hours=cfg.crawl.refresh_hours)
 
     def read() -> CrawlResult:
         with open_browser(
@@ -82,8 +83,9 @@ def check_account(
                 known_open_since=state.known_open_since(account.name, today),
                 progress=progress,
                 stop=stop,
-                previous=previous_sight(state, account.name),
+                previous=previous_sight(state, account.name, clock(), refresh),
                 read_before=state.read_before(account.name),
+                lang=language(cfg),
             )
 
     check = WatchedCheck(
@@ -99,19 +101,32 @@ def check_account(
     return check.run(read)
 
 
-def previous_sight(state: State, account: str) -> Callable[[str], Order | None]:
-    """An order of `account` as the last check saw it, for the crawl; None when state.db
-    has none or holds one that does not read (the crawl then reads the details page)."""
+def previous_sight(
+    state: State, account: str, now: datetime, refresh: timedelta
+) -> Callable[[str], Sight | None]:
+    """An order of `account` as the last check saw it, for the crawl, with whether the
+    details and tracking pages read for it are younger than `refresh` at `now`; None when
+    state.db has none or holds one that does not read (the crawl then reads its pages)."""
 
-    def sight(order_id: str) -> Order | None:
+    def recent(read_at: datetime | None) -> bool:
+        return read_at is not None and now - refresh < read_at <= now
+
+    def sight(order_id: str) -> Sight | None:
         stored = state.order(order_id, account)
         if stored is None:
             return None
         try:
-            return order_from_json(stored.order)
+            order = order_from_json(stored.order)
+            tracking = tuple(tracking_from_json(t) for t in stored.tracking)
         except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
-            log.info("order %s in state.db does not read; reading its details page", order_id)
+            log.info("order %s in state.db does not read; reading its pages", order_id)
             return None
+        return Sight(
+            order,
+            tracking,
+            details_recent=recent(stored.details_read_at),
+            tracking_recent=recent(stored.tracking_read_at),
+        )
 
     return sight
 

@@ -12,8 +12,9 @@ from datetime import date
 
 from playwright.sync_api import Browser, sync_playwright
 
+from cancelwatch.scheduler.policy.words import Lang, text
 from cancelwatch.scraper.browse.browser import find_browser, launch, new_context
-from cancelwatch.scraper.browse.crawl import Crawl, CrawlResult
+from cancelwatch.scraper.browse.crawl import Crawl, CrawlResult, Sight
 from cancelwatch.scraper.browse.credentials import (
     Credentials,
     SecretStore,
@@ -24,7 +25,6 @@ from cancelwatch.scraper.browse.credentials import (
 from cancelwatch.scraper.browse.login import SignIn
 from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.read.markup import load_selectors
-from cancelwatch.scraper.read.model import Order
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,9 @@ def read_orders(
     known_open_since: date | None = None,
     progress: Callable[[str], None] | None = None,
     stop: threading.Event | None = None,
-    previous: Callable[[str], Order | None] | None = None,
+    previous: Callable[[str], Sight | None] | None = None,
     read_before: bool = False,
+    lang: Lang = "en",
 ) -> CrawlResult:
     sel = load_selectors(target.marketplace)
     state = load_session(target.account, target.store) if target.store else None
@@ -100,7 +101,7 @@ def read_orders(
             today=today,
             options=options or CrawlOptions(),
             known_open_since=known_open_since,
-            progress=progress,
+            progress=_per_page(progress, lang),
             stop=stop,
             previous=previous,
             read_before=read_before,
@@ -111,3 +112,11 @@ def read_orders(
         return result
     finally:
         context.close()
+
+
+def _per_page(
+    progress: Callable[[str], None] | None, lang: Lang
+) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    return lambda page, orders: progress(text(lang, "progress_page", page=page, orders=orders))

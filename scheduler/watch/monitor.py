@@ -156,6 +156,8 @@ class WatchedCheck:
             pages_read=result.pages_read,
             started_at=started,
             retire=retire,
+            details_read=result.details_read,
+            tracking_read=result.tracking_read,
         )
         return assessments
 

@@ -4,9 +4,15 @@ Newest orders first, one page at a time with a pause between loads. Paging stops
 page holds only closed orders older than the oldest open one (after a first check, once a
 page ends in a few such orders: the earlier checks say how far back the open ones go), so
 the cost follows the open orders, not the length of the history. Details and tracking
-pages are opened only for open orders that need them: a seller that an earlier check read
-off an order's details page is taken from that sight (`Crawl.previous`) instead of loading
-the page again, since who sells an item of an order does not change.
+pages are opened only for open orders that need them, and an earlier check's sight of an
+order (`Crawl.previous`) stands in for them where it can:
+- who sells an item of an order does not change, so sellers read off a details page are
+  taken from any earlier sight that covers every item the list shows now;
+- a pre-order's dates can move, so its details are taken from a sight only while that
+  page was read recently (`CrawlOptions.refresh_hours`), the list shows the same release
+  date, and neither the release nor the stated deadline is near (`_SETTLING`);
+- a tracking page is taken from a recent sight while the list shows every shipment of
+  the order as it did then (same status, status line and tracking link).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from cancelwatch.scraper.read.model import (
     OrderStatus,
     PageKind,
     ParsedPage,
+    PreOrder,
     Tracking,
 )
 from cancelwatch.scraper.read.parse import PageSelectorFailure, parse_page
@@ -48,6 +55,7 @@ log = logging.getLogger(__name__)
 
 _LIST_KINDS = (PageKind.ORDER_LIST, PageKind.DIGITAL_ORDER)
 _MOVING = (OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT)
+_SETTLING = timedelta(days=3)
 _BACKOFF_CAP = 60.0
 _MAX_SIGN_INS = 2
 _SIGN_IN_KINDS = (PageKind.SIGN_IN, PageKind.OTP, PageKind.CAPTCHA, PageKind.CHALLENGE)
@@ -85,6 +93,22 @@ class CrawlResult:
     would have followed, or something a page tried by itself."""
     read_by_labels: bool = False
     """Some order-list page was read partly by its labels only (`ParsedPage.read_by_labels`)."""
+    details_read: set[str] = field(default_factory=set)
+    """The orders whose details page this crawl read (the others' details, if any, came
+    from an earlier sight)."""
+    tracking_read: set[str] = field(default_factory=set)
+    """The orders whose tracking pages this crawl read, every one of them."""
+
+
+@dataclass(frozen=True)
+class Sight:
+    """An order as an earlier check saw it, and whether the pages read for it then are
+    recent enough to stand in for reading them again (`CrawlOptions.refresh_hours`)."""
+
+    order: Order
+    tracking: tuple[Tracking, ...] = ()
+    details_recent: bool = False
+    tracking_recent: bool = False
 
 
 @dataclass
@@ -104,11 +128,12 @@ class Crawl:
     """Seconds, for the pauses: a pause counts from the moment the last page was read."""
     stop: threading.Event | None = None
     """Set when the watcher is asked to stop: the crawl ends at the next page, quickly."""
-    progress: Callable[[str], None] | None = None
-    """Told about each page as it is read, for a progress display."""
-    previous: Callable[[str], Order | None] | None = None
-    """An order as an earlier check last saw it (by id), or None: where its sellers come
-    from when the list does not print them."""
+    progress: Callable[[int, int], None] | None = None
+    """Told each list page's number and how many orders it holds as it is read, for a
+    progress display (which words it in the user's language)."""
+    previous: Callable[[str], Sight | None] | None = None
+    """An order as an earlier check last saw it (by id), or None: what stands in for its
+    details and tracking pages where it can (see the module's docstring)."""
     read_before: bool = False
     """An earlier check read this account's orders, so `known_open_since` says how far back
     its open orders go: paging may stop where the page ends in old closed orders."""
@@ -146,9 +171,7 @@ class Crawl:
             self.result.pages_read += 1
             self.result.read_by_labels |= page.read_by_labels
             if self.progress is not None:
-                self.progress(
-                    f"read order page {self.result.pages_read} ({len(page.orders)} orders)"
-                )
+                self.progress(self.result.pages_read, len(page.orders))
             for order in page.orders:
                 orders.setdefault(order.id, order)
             open_here = [o.placed_on for o in page.orders if is_open(o) and o.placed_on]
@@ -207,9 +230,8 @@ class Crawl:
         return self._read_here(url, attempt)
 
     def _read_here(self, url: str, attempt: int) -> ParsedPage | None:
-        self._wait_for_cards()
         try:
-            page = parse_page(self._content(), self.sel.marketplace.name)
+            page = self._parsed_list()
             _check_complete(page, self._year_seen)
         except PageSelectorFailure as failure:
             if attempt < self.options.retries:
@@ -324,47 +346,42 @@ class Crawl:
         else:
             self.sleep(delay)
 
-    def _wait_for_cards(self) -> None:
-        """Amazon renders recent order lists with JavaScript: wait for cards or a count
-        when the page is the list's frame without them."""
+    def _parsed_list(self) -> ParsedPage:
+        """The page as it stands once parsed; a list's frame still without its cards
+        (Amazon renders recent order lists with JavaScript) is read again once they are
+        there, or as it is when they do not come in time (then `empty_shell`)."""
+        page = parse_page(self._content(), self.sel.marketplace.name)
+        if page.page_kind is PageKind.EMPTY_SHELL and self._cards_rendered():
+            page = parse_page(self._content(), self.sel.marketplace.name)
+        return page
+
+    def _cards_rendered(self) -> bool:
         cards = _css_of(self.sel, "order_card", "order_count")
-        if self.page.locator(cards).count():
-            return
-        shell = _css_of_kind(self.sel, "order_list_shell")
-        if not shell or not self.page.locator(shell).count():
-            return
         try:
             self.page.wait_for_selector(cards, timeout=self.options.render_wait_seconds * 1000)
         except PlaywrightError:
             log.info("no order cards rendered within %g s", self.options.render_wait_seconds)
+            return False
+        return True
 
     # ---- details and tracking for open orders ---------------------------------------------
 
     def _enrich(self, order: Order, is_open: Callable[[Order], bool]) -> Order:
         if not is_open(order):
             return order
+        sight = self.previous(order.id) if self.previous is not None else None
         if order.details_url and _needs_details(order):
-            order = self._with_known_sellers(order)
-        if order.details_url and _needs_details(order):
-            order = self._with_details(order)
+            known = _details_from(order, sight, self.today)
+            order = known if known is not None else self._with_details(order)
         if order.status in _MOVING:
-            self._read_tracking(order)
+            self._tracking(order, sight)
         return order
-
-    def _with_known_sellers(self, order: Order) -> Order:
-        """The order with the sellers an earlier sight of it read, when that sight knew the
-        seller of every item the list shows now and did not find a pre-order (whose dates
-        can move, so its details page is read again)."""
-        before = self.previous(order.id) if self.previous is not None else None
-        if before is None or before.preorder is not None:
-            return order
-        items = _with_sellers(order.items, before.items)
-        return order if items is None else replace(order, items=items)
 
     def _with_details(self, order: Order) -> Order:
         page = self._load_other(order.details_url or "")
         if page is None or not page.orders:
             return order
+        self.result.details_read.add(order.id)
         details = page.orders[0]
         return replace(
             order,
@@ -372,13 +389,25 @@ class Crawl:
             items=details.items or order.items,
         )
 
-    def _read_tracking(self, order: Order) -> None:
-        for shipment in order.shipments:
-            if shipment.tracking_url is None:
-                continue
-            page = self._load_other(shipment.tracking_url)
-            if page is not None and page.tracking is not None:
-                self.result.tracking.setdefault(order.id, []).append(page.tracking)
+    def _tracking(self, order: Order, sight: Sight | None) -> None:
+        if (
+            sight is not None
+            and sight.tracking_recent
+            and sight.tracking
+            and _same_shipments(order, sight.order)
+        ):
+            self.result.tracking[order.id] = list(sight.tracking)
+            return
+        read = [s.tracking_url for s in order.shipments if s.tracking_url is not None]
+        found = [t for url in read if (t := self._read_tracking(url)) is not None]
+        if found:
+            self.result.tracking[order.id] = found
+            if len(found) == len(read):
+                self.result.tracking_read.add(order.id)
+
+    def _read_tracking(self, href: str) -> Tracking | None:
+        page = self._load_other(href)
+        return page.tracking if page is not None else None
 
     def _load_other(self, href: str) -> ParsedPage | None:
         """A details or tracking page: best effort, one try; the list already told the
@@ -411,6 +440,44 @@ def _check_complete(page: ParsedPage, seen_before: int) -> None:
             ["next_page"],
             page,
         )
+
+
+def _details_from(order: Order, sight: Sight | None, today: date) -> Order | None:
+    """The order with what an earlier sight read off its details page, when that can stand
+    in for reading the page again; None when the page is to be read."""
+    if sight is None:
+        return None
+    before = sight.order
+    items = _with_sellers(order.items, before.items) if order.items else None
+    if order.preorder is None and before.preorder is None:
+        return None if items is None else replace(order, items=items)
+    pre, known = order.preorder, before.preorder
+    if pre is None or known is None or not sight.details_recent:
+        return None
+    if pre.release_date not in (None, known.release_date) or _settling(known, today):
+        return None
+    return replace(
+        order,
+        preorder=PreOrder(
+            release_date=pre.release_date or known.release_date,
+            cancel_deadline=pre.cancel_deadline or known.cancel_deadline,
+        ),
+        items=items if items is not None else order.items,
+    )
+
+
+def _settling(pre: PreOrder, today: date) -> bool:
+    """Near its release or its stated deadline, a pre-order's page is read on every check:
+    preparation starts a day or two before release, and a moved date matters most then."""
+    near = today + _SETTLING
+    return any(day is not None and day <= near for day in (pre.release_date, pre.cancel_deadline))
+
+
+def _same_shipments(order: Order, before: Order) -> bool:
+    def moving(o: Order) -> list[tuple[OrderStatus, str | None, str | None]]:
+        return [(s.status, s.status_text, s.tracking_url) for s in o.shipments]
+
+    return order.status is before.status and moving(order) == moving(before)
 
 
 def _needs_details(order: Order) -> bool:
@@ -458,13 +525,6 @@ def _css_of(sel: Selectors, *names: str) -> str:
     return ", ".join(
         fb.expr for name in names for fb in sel.field(name).fallbacks if fb.kind == "css"
     )
-
-
-def _css_of_kind(sel: Selectors, name: str) -> str:
-    spec = sel.page_kinds.get(name)
-    if spec is None:
-        return ""
-    return ", ".join(fb.expr for fb in spec.fallbacks if fb.kind == "css" and fb.pattern is None)
 
 
 def _same_page(here: str, wanted: str) -> bool:

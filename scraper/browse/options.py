@@ -19,3 +19,7 @@ class CrawlOptions:
     """How long to wait for order cards that the page renders with JavaScript."""
     lookback_days: int = 31
     """Always read at least this far back, so a recent order's return window is seen."""
+    refresh_hours: float = 6.0
+    """How long a details or tracking page that a check read stands in for reading it
+    again, while the order list shows nothing new about the order (the crawl's rules);
+    0 reads them on every check."""

@@ -80,10 +80,12 @@ EN: Mapping[str, str] = {
     "cfg_unit_pages": "pages",
     "cfg_unit_retries": "retries",
     "cfg_unit_days": "days",
+    "cfg_unit_hours": "hours",
     "cfg_unit_checks": "checks",
     "cfg_unit_cancellations": "cancellations",
     "cfg_unit_port": "port",
     "cfg_why_delay": "at least a second between page loads keeps a check gentle on Amazon",
+    "cfg_why_refresh": "0 reads every page on every check",
     "cfg_why_interval": (
         "checking more often than every 5 minutes can get your Amazon account challenged or locked"
     ),
@@ -208,10 +210,12 @@ JA: Mapping[str, str] = {
     "cfg_unit_pages": "ページ数",
     "cfg_unit_retries": "再試行の回数",
     "cfg_unit_days": "日数",
+    "cfg_unit_hours": "時間",
     "cfg_unit_checks": "確認の回数",
     "cfg_unit_cancellations": "キャンセルの件数",
     "cfg_unit_port": "ポート番号",
     "cfg_why_delay": "ページの読み込みの間を1秒以上あけると、Amazonに負担をかけません",
+    "cfg_why_refresh": "0なら毎回すべてのページを読み直します",
     "cfg_why_interval": (
         "5分より短い間隔で確認すると、Amazonアカウントに本人確認を求められたり、"
         "ロックされたりすることがあります"
