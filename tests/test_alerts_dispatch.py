@@ -8,10 +8,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from cancelwatch.scheduler.cli.windows_report import window_json
 from cancelwatch.scheduler.config.settings import AlertSettings, QuietHours
 from cancelwatch.scheduler.notify.channels import Attempt, Delivery, Notice, Progress
-from cancelwatch.scheduler.policy.assess import assess, default_rules
+from cancelwatch.scheduler.policy.assess import Known, WindowState, assess, default_rules
+from cancelwatch.scheduler.policy.moments import span
 from cancelwatch.scheduler.policy.urgency import Urgency
+from cancelwatch.scheduler.policy.windows import Window
 from cancelwatch.scheduler.state.store import AlertRow, State
 from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch.dispatch import dispatch
@@ -259,16 +262,16 @@ def test_a_late_return_reminder_says_the_days_and_hours_left(state, lang, expect
     assert notifier.notices[0].urgency is Urgency.LOW
 
 
-def test_a_reminder_sent_on_time_keeps_its_leads_words(state):
+def test_a_reminder_says_the_time_left_when_it_goes_out(state):
     closes = datetime(2026, 12, 15, 15, 0, tzinfo=UTC)
     check(state, preorder(date(2026, 12, 15)), T0)
     notifier = Recorder()
     dispatch(state, notifier, closes - timedelta(days=1))  # 24-hour reminder, due now
-    # the dispatcher ticks once a minute: 29 min 30 s left is still "within 30 min"
+    # 29 min 30 s left: the table says "29 min" then, and so does the reminder (issue 12)
     dispatch(state, notifier, closes - timedelta(minutes=29, seconds=30))
     assert notifier.titles() == [
         "Cancel 503-1111111-1111111 within 1 day",
-        "Cancel 503-1111111-1111111 within 30 min",
+        "Cancel 503-1111111-1111111 within 29 min",
     ]
     dispatch(state, notifier, closes)  # the 3-hour one was skipped: superseded, not sent
     assert len(notifier.notices) == 2
@@ -287,7 +290,9 @@ def test_late_wording_rounds_down_and_never_below_a_minute():
         return al.wording_at(row, closes - left, lang)[0]
 
     assert title(timedelta(hours=3)) == "Cancel X within 3 h"  # on time
-    assert title(timedelta(hours=2, minutes=59, seconds=1)) == "Cancel X within 3 h"
+    # a few milliseconds after its moment is still on time: to the nearest second first
+    assert title(timedelta(hours=2, minutes=59, seconds=59.9)) == "Cancel X within 3 h"
+    assert title(timedelta(hours=2, minutes=59, seconds=1)) == "Cancel X within 2 h 59 min"
     assert title(timedelta(hours=2, minutes=58, seconds=59)) == "Cancel X within 2 h 58 min"
     assert title(timedelta(hours=1)) == "Cancel X within 1 h"
     assert title(timedelta(minutes=59, seconds=59)) == "Cancel X within 59 min"
@@ -296,3 +301,47 @@ def test_late_wording_rounds_down_and_never_below_a_minute():
     assert al.wording_at(row, closes - timedelta(minutes=20), "en")[1] is Urgency.CRITICAL
     other = replace(row, kind=al.TRACKING, lead="452187630952", title="X shipped")
     assert al.wording_at(other, closes, "en") == ("X shipped", Urgency.NORMAL)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize(
+    "left",
+    [
+        timedelta(minutes=5),
+        timedelta(minutes=4, seconds=59, milliseconds=600),
+        timedelta(minutes=4, seconds=50),
+        timedelta(minutes=4, seconds=0, milliseconds=400),
+        timedelta(minutes=29, seconds=30),
+        timedelta(minutes=59, seconds=59, milliseconds=900),
+        timedelta(hours=2, minutes=58, seconds=59),
+    ],
+)
+def test_the_table_and_the_reminder_say_the_same_time_left(left, lang):
+    """The demo's table said 4 min while its reminder said 5 for the same window at the
+    same moment (issue 12): both count to the nearest second, then whole minutes down."""
+    closes = T0 + timedelta(hours=3)
+    row = AlertRow(
+        id=1, account="main", order_id="X", kind=al.CANCEL_CLOSING, lead="PT5M",
+        due_at=closes - timedelta(minutes=5), title="Cancel X within 5 min", body="", url=None,
+        urgency=Urgency.CRITICAL, created_at=T0, sent_at=None, channel=None,
+        deferred_until=None, superseded_at=None, superseded_reason=None, claimed_at=None,
+    )  # fmt: skip
+    at = closes - left
+    window = Window("cancel", WindowState.OPEN, closes, Known.RULE, "")
+    table = window_json(window, at)
+    assert table is not None
+    shown = span(table["seconds_left"], lang)
+    title, _ = al.wording_at(row, at, lang)
+    assert title.endswith(("within " if lang == "en" else "あと") + shown), (title, shown)
+
+
+def test_a_reminder_planned_in_english_goes_out_in_the_language_of_the_day_it_is_sent():
+    """notify.language switched to ja after the reminder was planned: its title is worded
+    again from its kind, order and lead, not sent as stored."""
+    row = AlertRow(
+        id=1, account="main", order_id="X", kind=al.CANCEL_CLOSING, lead="PT3H",
+        due_at=T0, title="Cancel X within 3 h", body="", url=None, urgency=Urgency.NORMAL,
+        created_at=T0, sent_at=None, channel=None, deferred_until=None, superseded_at=None,
+        superseded_reason=None, claimed_at=None,
+    )  # fmt: skip
+    assert al.wording_at(row, T0, "ja") == ("X のキャンセル期限まであと3時間", Urgency.NORMAL)

@@ -33,7 +33,7 @@ def window_json(window: Window | None, now: datetime) -> dict[str, Any] | None:
         "closes_at": window.closes_at.isoformat() if window.closes_at else None,
         "known": window.known.value,
         "reason": window.reason,
-        "seconds_left": max(0, int(left)) if left is not None else None,
+        "seconds_left": max(0, round(left)) if left is not None else None,
     }
 
 

@@ -20,8 +20,10 @@ def clock_time(instant: datetime, zone: tzinfo | None) -> str:
 
 def span(seconds: float, lang: Lang) -> str:
     """A length of time, short, rounded down (a deadline never looks further than it is):
-    "5 d" from two days, "3 h 20 min" below, "4 min" below an hour."""
-    whole = max(0, int(seconds))
+    "5 d" from two days, "3 h 20 min" below, "4 min" below an hour. To the nearest second
+    first, as an alert counts the time left (watch/alerts.py): at one moment the table
+    and the alert say the same."""
+    whole = max(0, round(seconds))
     if whole >= 2 * _DAY:
         return text(lang, "span_days", n=whole // _DAY)
     hours, rest = divmod(whole, _HOUR)

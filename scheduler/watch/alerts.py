@@ -2,7 +2,7 @@
 
 Time-based alerts (before a cancel or return window closes) are planned at every check
 with their due time; the key (account, order, kind, lead) makes re-planning harmless. One
-sent late says the time actually left when it goes out (`wording_at`), not its lead's.
+sent says the time actually left when it goes out (`wording_at`), not its lead's.
 Change-based alerts (left its window, got its tracking ID, Amazon cancelled it, the
 pre-order date moved) compare what the database knew with what the page shows now.
 
@@ -367,7 +367,8 @@ def _span(span: timedelta, lang: Lang) -> str:
     """A time left in words, rounded down (never more time than there is), at least a
     minute: "1 day", "2 days 5 h", "3 h", "2 h 40 min", "4 min"; 「1日」「2日5時間」「2時間40分」
     「4分」. Beyond a day, minutes are left out."""
-    # To the nearest second first: the moment it takes to send is not a minute less.
+    # To the nearest second first (a window may close at 23:59:59.999, a send comes a few
+    # milliseconds after its moment), then whole minutes down: as the tables count.
     minutes = max(1, round(span.total_seconds()) // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
@@ -385,23 +386,20 @@ def _unit(n: int, unit: str, lang: Lang) -> str:
     return f"{n} day{'s' if n != 1 else ''}" if unit == "day" else f"{n} {unit}"
 
 
-ON_TIME = timedelta(minutes=1)
-"""A reminder sent within this of its due time (the watcher's dispatcher ticks once a
-minute) keeps its lead's words: "within 30 min" with 29½ minutes left."""
-
-
 def wording_at(row: AlertRow, at: datetime, lang: Lang) -> tuple[str, Urgency]:
-    """The title and urgency `row` is sent with at `at`. A reminder sent late (the machine
-    slept, quiet hours held it, its window was first seen after the lead) says the time
-    actually left, counted from the window's close; any other alert keeps its words."""
+    """The title and urgency `row` is sent with at `at`, in `lang`. A reminder before a
+    window closes says the time left at `at`, counted from the window's close and rounded
+    down as every table rounds it (policy/moments.py `span`): the table and the alert say
+    the same at the same moment, "4 min" with 4 min 50 s left, and the title is in the
+    language of the day it goes out, not of the day it was planned. Any other alert keeps
+    its stored words."""
     lead = lead_of(row.lead) if row.kind in CLOSING_KINDS else None
     if lead is None or row.order_id is None:
         return row.title, row.urgency
     left = row.due_at + lead - at
-    if left > lead - ON_TIME:
-        return row.title, row.urgency
     key = "closing" if row.kind == CANCEL_CLOSING else "return_closing"
-    return t(lang, key, order=row.order_id, left=_span(left, lang)), urgency_for(left)
+    urgency = row.urgency if left >= lead else urgency_for(left)
+    return t(lang, key, order=row.order_id, left=_span(left, lang)), urgency
 
 
 _ISO = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
