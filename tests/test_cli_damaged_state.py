@@ -341,6 +341,6 @@ def test_a_busy_or_full_database_is_not_called_damaged(
     error: sqlite3.DatabaseError, says: str, never: str
 ) -> None:
     """Moving a healthy history aside would lose it: only damage gets that advice."""
-    message = cli_module._database_problem(error)
+    message = cli_module._database_problem(error, "en")
     assert says in message
     assert never not in message

@@ -1,26 +1,43 @@
 """The command line in the user's language (issue 12): `demo`, `status`, `advise`, a refused
 `check` print no English word in Japanese and no Japanese in English, apart from ids, URLs,
-product names and zone abbreviations; and moments read as people read them."""
+product names and zone abbreviations, on stdout and on stderr; and moments read as people
+read them."""
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import click
 import pytest
 from click.testing import CliRunner
 from playwright.sync_api import Browser
 
 from cancelwatch.scheduler.cli import demo as demo_cli
+from cancelwatch.scheduler.cli import main as cli_main
 from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.cli.main import cli, run
 from cancelwatch.scheduler.policy.moments import clock_time, relative, shown, span
+from cancelwatch.scheduler.state.schema import DamagedState
 from cancelwatch.scheduler.state.store import State
+from cancelwatch.scraper.browse.credentials import SecretsUnavailable
 from cancelwatch.scraper.demo.scenario import build_scenario
+from cancelwatch.scraper.errors import (
+    AmazonUnavailable,
+    BrowserUnavailable,
+    CancelwatchError,
+    NoDisplay,
+    SelectorFailure,
+    SignInNeeded,
+)
 from tests.pages import JP, parse_file
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # noon in Tokyo
@@ -37,8 +54,11 @@ JAPANESE = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]+")
 
 # Amazon is written so in Japanese too (「Amazonのヘルプ」).
 BRANDS = {"Amazon"}
-# main.py's prefix of every error, in English for now (the lead's file).
-ERROR_PREFIX = "cancelwatch: error: "
+# main.py's prefix of every error.
+ERROR_PREFIX = {"en": "cancelwatch: error: ", "ja": "cancelwatch: エラー: "}
+# Names stderr may show in either language: the program's (every line's prefix), and the
+# desktop's message bus with its variable, when no desktop shows the alerts.
+STDERR_NAMES = {"cancelwatch", "D-Bus", "DBUS_SESSION_BUS_ADDRESS"}
 
 
 def bare(out: str, names: set[str]) -> str:
@@ -46,7 +66,8 @@ def bare(out: str, names: set[str]) -> str:
     and `names` (product names, sellers, the account and the marketplace)."""
     for name in sorted(names | BRANDS, key=len, reverse=True):  # a longer name first
         out = out.replace(name, " ")
-    return ZONES.sub(" ", URL.sub(" ", ORDER_ID.sub(" ", out)))
+    # URLs first: an order id inside one would cut it in two.
+    return ZONES.sub(" ", ORDER_ID.sub(" ", URL.sub(" ", out)))
 
 
 def assert_in_language(out: str, lang: str, names: set[str]) -> None:
@@ -165,6 +186,7 @@ def test_status_speaks_one_language(checked: Checked, lang: str) -> None:
     code, out, err = cancelwatch("status", at=NOW + 10 * MIN)
     assert code == 0, err
     assert_in_language(out, lang, names)
+    assert err == ""
     # The last check on the marketplace's wall clock, and how long ago.
     said = {"en": "main: last check 11-26 12:00 JST (10 minutes ago): ok",
             "ja": "main: 前回の確認 11-26 12:00 JST（10分前）: 正常"}  # fmt: skip
@@ -201,10 +223,14 @@ def test_a_refused_check_says_so_in_the_users_language(home: Path, lang: str) ->
     _config(home, lang, '[accounts.main]\nmarketplace = "amazon.co.jp"\n')
     code, out, err = cancelwatch("check", at=NOW + 2 * MIN)
     assert code == 1 and out == ""
+    assert err.startswith(ERROR_PREFIX[lang]), err
     # The limit's name is the config key the user would edit, and stays as written.
-    said = err.removeprefix(ERROR_PREFIX).replace(str(home / "config.toml"), " ")
+    said = err.removeprefix(ERROR_PREFIX[lang]).replace(str(home / "config.toml"), " ")
     assert_in_language(said.replace("[watch] min_gap_minutes", " "), lang, {"main"})
     assert ("あと3分" if lang == "ja" else "(in 3 min)") in err
+    # On the marketplace's wall clock with its zone, as the tables show times: the last
+    # check started at noon in Tokyo, the gap of 5 minutes ends at 12:05.
+    assert "2026-11-26 12:00:00 JST" in err and "2026-11-26 12:05:00 JST" in err, err
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -212,7 +238,8 @@ def test_an_unknown_order_is_refused_in_the_users_language(home: Path, lang: str
     _config(home, lang)
     code, _, err = cancelwatch("advise", "000-0000000-0000000")
     assert code == 2
-    message = err.removeprefix(ERROR_PREFIX).replace("cancelwatch check", " ")
+    assert err.startswith(ERROR_PREFIX[lang]), err
+    message = err.removeprefix(ERROR_PREFIX[lang]).replace("cancelwatch check", " ")
     assert_in_language(message, lang, set())
 
 
@@ -222,16 +249,16 @@ def test_an_unknown_order_is_refused_in_the_users_language(home: Path, lang: str
 @pytest.fixture
 def demo(
     home: Path, browser: Browser, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[[str], str]]:
+) -> Iterator[Callable[[str], tuple[str, str]]]:
     """`cancelwatch demo` at NOW in the session's browser, under LANG=`locale`: what it
-    prints on stdout."""
+    prints on stdout and on stderr."""
     monkeypatch.setattr(demo_cli, "open_browser", lambda *_, **__: nullcontext(browser))
 
-    def run_demo(locale: str) -> str:
+    def run_demo(locale: str) -> tuple[str, str]:
         monkeypatch.setenv("LANG", locale)
         code, out, err = cancelwatch("demo")
         assert code == 0, err
-        return out
+        return out, err
 
     yield run_demo
 
@@ -244,9 +271,87 @@ def _demo_names() -> set[str]:
 
 @pytest.mark.parametrize(("locale", "lang"), [("ja_JP.UTF-8", "ja"), ("en_US.UTF-8", "en")])
 def test_the_demo_speaks_the_locales_language(
-    demo: Callable[[str], str], locale: str, lang: str
+    demo: Callable[[str], tuple[str, str]], locale: str, lang: str
 ) -> None:
-    out = demo(locale)
+    out, err = demo(locale)
     assert_in_language(out, lang, _demo_names())
     # The closes column carries the marketplace's zone.
     assert re.search(r"\d\d-\d\d \d\d:\d\d JST", out), out
+    # A reminder sent says the time left as the table's row of its order does (issue 12).
+    sent = {"en": r"Cancel (\S+) within (.+)", "ja": r"(\S+) のキャンセル期限まであと(.+)"}[lang]
+    reminders = re.findall(rf"^  \S+: {sent}$", out, re.MULTILINE)
+    assert reminders, out
+    for order_id, left in reminders:
+        assert re.search(rf"^│{order_id} .*│ {re.escape(left)} +│", out, re.MULTILINE), out
+    # Its progress (the store, each list page read) and the alerts the console shows.
+    assert_in_language(err, lang, _demo_names() | STDERR_NAMES)
+    said = {"en": "cancelwatch: read order page 1 (10 orders)",
+            "ja": "cancelwatch: 注文一覧の1ページ目を読みました（10件）"}  # fmt: skip
+    assert said[lang] in err
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("ja_JP.UTF-8", "ja"), ("en_US.UTF-8", "en")])
+def test_the_installed_demo_speaks_the_locales_language_on_stderr(
+    home: Path, locale: str, lang: str
+) -> None:
+    """`cancelwatch demo` as a user runs it, its own browser and its log lines included
+    (without a desktop, a warning says why the desktop did not show the alerts)."""
+    env = {**os.environ, "LANG": locale, "CANCELWATCH_HOME": str(home)}
+    env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    env["XDG_RUNTIME_DIR"] = str(home)  # no bus socket there
+    proc = subprocess.run(
+        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "demo"],
+        capture_output=True, text=True, env=env, check=False, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert_in_language(proc.stdout, lang, _demo_names())
+    assert_in_language(proc.stderr, lang, _demo_names() | STDERR_NAMES)
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("error", "lead"),
+    [
+        (SignInNeeded("amazon.co.jp asks for a CAPTCHA"), "サインイン"),
+        (BrowserUnavailable("no Chromium or Chrome found"), "ブラウザー"),
+        (NoDisplay("--headed needs a display: $DISPLAY is not set"), "画面"),
+        (AmazonUnavailable("amazon.co.jp kept failing for /your-orders"), "つながりません"),
+        (SelectorFailure("the page shows orders but order_id matched none"), "読み取れません"),
+        (SecretsUnavailable("keyring found no backend"), "安全にしまう"),
+        (DamagedState("state.db: orders row 3: status 'x'"), "状態データベース"),
+    ],
+)
+def test_an_error_from_below_leads_with_a_sentence_in_the_users_language(
+    home: Path, error: CancelwatchError, lead: str
+) -> None:
+    """The browser, the crawl and the secret store raise in English (they do not know the
+    user's language): in Japanese a sentence says what happened and what to do, and their
+    English follows as the detail; in English their message is the whole line."""
+
+    @click.command()
+    def failing() -> None:
+        raise error
+
+    for lang in ("ja", "en"):
+        _config(home, lang)
+        with CliRunner().isolation() as streams:
+            code = run(failing, [], app=App(clock=lambda: NOW))
+            err = streams[1].getvalue().decode()
+        assert code == error.exit_code
+        if lang == "en":
+            assert err == f"cancelwatch: error: {error}\n"
+        else:
+            assert err.startswith("cancelwatch: エラー: "), err
+            assert lead in err and f"（詳細: {error}）" in err, err
+
+
+def test_a_log_line_says_its_level_in_the_users_language(home: Path) -> None:
+    _config(home, "ja")
+    app = App(clock=lambda: NOW)
+    formatter = cli_main._InLanguage(app.language)
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "%s", ("見えません",), None)
+    assert formatter.format(record) == "cancelwatch: 警告: 見えません"
+    _config(home, "en")
+    app = App(clock=lambda: NOW)
+    formatter = cli_main._InLanguage(app.language)
+    assert formatter.format(record) == "cancelwatch: WARNING: 見えません"

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from cancelwatch.scheduler.cli.main import cli, run
 
+ERROR_PREFIX = {"en": "cancelwatch: error: ", "ja": "cancelwatch: エラー: "}
 ASCII_WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -86,9 +87,13 @@ def _refused(home: Path, document: str) -> str:
     path.write_text(document, encoding="utf-8")
     code, out, err = cancelwatch("config")
     assert (code, out, err.count("\n")) == (2, "", 1), err
-    prefix = f"cancelwatch: error: {path}: "
+    # The line's prefix in the language of the message it leads.
+    lang = "ja" if err.startswith("cancelwatch: エラー: ") else "en"
+    prefix = f"{ERROR_PREFIX[lang]}{path}: "
     assert err.startswith(prefix), err
-    return err.removeprefix(prefix).rstrip("\n")
+    said = err.removeprefix(prefix).rstrip("\n")
+    assert bool(re.search("[\u3040-\u30ff]", said)) == (lang == "ja"), err
+    return said
 
 
 def test_a_wrong_value_is_told_in_the_files_language(home: Path) -> None:

@@ -46,7 +46,7 @@ def check(app: App, account: str | None, headed: bool) -> None:
         cfg.account(None)  # raises, saying what to do
     outcomes: list[Outcome] = []
     refused: list[TooSoon] = []
-    with report.progress_display() as progress, notifier_for(cfg) as notifier:
+    with report.progress_display(language(cfg)) as progress, notifier_for(cfg) as notifier:
         state = app.state
         for acc in accounts:
             with pacing.account_lock(acc.name) as mine:

@@ -17,8 +17,13 @@ from typing import Any, TypeVar
 
 import click
 
-from cancelwatch.scheduler.config.settings import Config, load_config
+from cancelwatch.scheduler.config.schema import file_language
+from cancelwatch.scheduler.config.settings import MAX_FILE_BYTES, Config, config_path, load_config
+from cancelwatch.scheduler.notify.notice import default_lang
+from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scheduler.state.store import State
+from cancelwatch.scraper.errors import CancelwatchError
+from cancelwatch.scraper.files import read_toml
 from cancelwatch.scraper.read.markup import marketplaces
 
 EXIT_ATTENTION = 1
@@ -64,6 +69,16 @@ class App:
             self._state = state
         return self._state
 
+    def language(self) -> Lang:
+        """The user's language: notify.language, else the locale's. While config.toml is
+        wrong, the language its error is worded in (the file's notify.language when that
+        reads as one, else the locale's)."""
+        try:
+            chosen = self.config.notify.language
+        except (CancelwatchError, ValueError, OSError):
+            return _file_language()
+        return "ja" if default_lang(chosen) == "ja" else "en"
+
     def _forget_state(self) -> None:
         self._state = None
 
@@ -75,6 +90,14 @@ class App:
         items: Iterable[Any] = payload if isinstance(payload, list) else [payload]
         for item in items:
             printer(item)
+
+
+def _file_language() -> Lang:
+    try:
+        _, document = read_toml(config_path(), MAX_FILE_BYTES)
+    except (CancelwatchError, ValueError, OSError):
+        document = {}
+    return file_language(document)
 
 
 pass_app = click.make_pass_decorator(App, ensure=True)

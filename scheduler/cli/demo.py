@@ -34,6 +34,7 @@ from cancelwatch.scheduler.mail.maildir import MaildirSource
 from cancelwatch.scheduler.mail.rules import load_rules
 from cancelwatch.scheduler.notify.channels import Notifier
 from cancelwatch.scheduler.notify.configured import language, notifier_for
+from cancelwatch.scheduler.policy.words import text
 from cancelwatch.scheduler.state.rows import AlertRow
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch import alerts as al
@@ -93,7 +94,7 @@ def demo(app: App, *, marketplace: str, headed: bool, layout: str, mail: bool, s
     if serve:
         _demo_serve(app, marketplace, headed, layout)
         return
-    with report.progress_display() as progress, notifier_for(cfg) as notifier:
+    with report.progress_display(language(cfg)) as progress, notifier_for(cfg) as notifier:
         outcome = run_demo(
             marketplace,
             cfg,
@@ -113,7 +114,7 @@ def _demo_serve(app: App, marketplace: str, headed: bool, layout: str) -> None:
     store stays up too, so the page's order links open."""
     cfg = app.config
     with notifier_for(cfg) as notifier, contextlib.ExitStack() as stack:
-        with report.progress_display() as progress:
+        with report.progress_display(language(cfg)) as progress:
             demo = stack.enter_context(
                 _session(
                     marketplace,
@@ -146,7 +147,7 @@ def _demo_serve(app: App, marketplace: str, headed: bool, layout: str) -> None:
         )
         cli_serve.announce(dashboard)
         cli_serve.wait_until_interrupted()
-    click.echo("cancelwatch: demo stopped", err=True)
+    click.echo(text(language(cfg), "demo_stopped"), err=True)
 
 
 def _demo_mail(app: App, marketplace: str, headed: bool, layout: str) -> None:
@@ -167,7 +168,7 @@ def _demo_mail(app: App, marketplace: str, headed: bool, layout: str) -> None:
         f"heard by its mail; checks stay {MAIL_GAP_MINUTES:g} min apart, so this takes a "
         "little over 2 minutes"
     )
-    with report.progress_display() as progress, notifier_for(cfg) as notifier:
+    with report.progress_display(language(cfg)) as progress, notifier_for(cfg) as notifier:
         result = run_demo_mail(
             marketplace,
             cfg,
@@ -256,9 +257,10 @@ def _session(
         # Not the user's state.db: the demo's history is thrown away with it.
         State.open(Path(tmp) / "state.db") as state,
     ):
+        lang = language(cfg)
         if progress is not None:
-            shown = marketplace if layout == "classic" else f"{marketplace}, {layout} layout"
-            progress(f"demo store for {shown} at {store.base_url}")
+            key = "demo_store_at" if layout == "classic" else "demo_store_layout_at"
+            progress(text(lang, key, marketplace=marketplace, layout=layout, url=store.base_url))
         target = Target(
             account=DEMO_ACCOUNT,
             marketplace=marketplace,
@@ -276,10 +278,11 @@ def _session(
                     headed=headed,
                     today=local_today(clock),
                     progress=progress,
+                    lang=lang,
                 )
 
         check = WatchedCheck(
-            DEMO_ACCOUNT, marketplace, store.base_url, cfg, state, notifier, language(cfg), clock
+            DEMO_ACCOUNT, marketplace, store.base_url, cfg, state, notifier, lang, clock
         )
         yield _Session(store, state, lambda: check.run(read))
 

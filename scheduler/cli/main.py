@@ -9,13 +9,23 @@ import importlib
 import logging
 import sqlite3
 import sys
+from collections.abc import Callable
 
 import click
 
 from cancelwatch.scheduler.cli.context import App
+from cancelwatch.scheduler.policy.words import TEXTS, Lang, text
+from cancelwatch.scheduler.state.schema import StateError
 from cancelwatch.scheduler.state.store import DB_NAME
-from cancelwatch.scraper.browse.credentials import hold_passphrase
-from cancelwatch.scraper.errors import CancelwatchError
+from cancelwatch.scraper.browse.credentials import SecretsUnavailable, hold_passphrase
+from cancelwatch.scraper.errors import (
+    AmazonUnavailable,
+    BrowserUnavailable,
+    CancelwatchError,
+    NoDisplay,
+    SelectorFailure,
+    SignInNeeded,
+)
 from cancelwatch.scraper.paths import data_dir
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -64,13 +74,31 @@ class _LazyGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Watch your Amazon orders and hear before a cancel window closes."""
-    ctx.ensure_object(App)
+    app = ctx.ensure_object(App)
     level = (
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     )
-    logging.basicConfig(
-        level=level, format="cancelwatch: %(levelname)s: %(message)s", stream=sys.stderr
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_InLanguage(app.language))
+    logging.basicConfig(level=level, handlers=[handler])
+
+
+class _InLanguage(logging.Formatter):
+    """A log line with its level in the user's language ("cancelwatch: 警告: …"). The
+    language is asked for at each line: config.toml is read only when a command needs it."""
+
+    def __init__(self, lang: Callable[[], Lang]) -> None:
+        super().__init__()
+        self._lang = lang
+
+    def format(self, record: logging.LogRecord) -> str:
+        lang = self._lang()
+        key = f"level_{record.levelname}"
+        level = text(lang, key) if key in TEXTS[lang] else record.levelname
+        line = text(lang, "log_line", level=level, message=record.getMessage())
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -84,19 +112,22 @@ def main(argv: list[str] | None = None) -> None:
 def run(command: click.Command, argv: list[str] | None, *, app: App | None = None) -> int:
     """Run `command` with `argv`; the exit code. `app` is what the command gets from the
     context: a test hands in its own (its clock), one per run; by default a fresh one."""
+    app = app or App()
     try:
-        command.main(args=argv, prog_name="cancelwatch", standalone_mode=False, obj=app or App())
+        command.main(args=argv, prog_name="cancelwatch", standalone_mode=False, obj=app)
     except CancelwatchError as exc:
-        click.echo(f"cancelwatch: error: {exc}", err=True)
+        lang = app.language()
+        click.echo(text(lang, "err_line", message=explained(exc, lang)), err=True)
         return exc.exit_code
     except sqlite3.DatabaseError as exc:
         # Only state.db is SQLite: damage met after it opened (a table gone, a page that
         # does not read) is the user's file to fix or move aside, not a traceback. A busy
         # or full disk is not damage: moving a healthy history aside would lose it.
-        click.echo(f"cancelwatch: error: {_database_problem(exc)}", err=True)
+        lang = app.language()
+        click.echo(text(lang, "err_line", message=_database_problem(exc, lang)), err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
-        click.echo("cancelwatch: aborted", err=True)
+        click.echo(text(app.language(), "err_aborted"), err=True)
         return 130
     except click.ClickException as exc:
         exc.show()
@@ -106,17 +137,35 @@ def run(command: click.Command, argv: list[str] | None, *, app: App | None = Non
     return EXIT_OK
 
 
-def _database_problem(exc: sqlite3.DatabaseError) -> str:
-    where = f"the state database {data_dir() / DB_NAME}"
-    said = str(exc)
+_LEADS: tuple[tuple[type[CancelwatchError], str], ...] = (
+    (SignInNeeded, "lead_sign_in"),
+    (BrowserUnavailable, "lead_no_browser"),
+    (NoDisplay, "lead_no_display"),
+    (AmazonUnavailable, "lead_unreachable"),
+    (SelectorFailure, "lead_unreadable"),
+    (SecretsUnavailable, "lead_secrets"),
+    (StateError, "lead_state"),
+)
+"""The errors raised where the user's language is not known (the browser, the crawl, the
+secret store, state.db), with the key of the sentence that leads their English message.
+The others are worded in the user's language where they are raised."""
+
+
+def explained(exc: CancelwatchError, lang: Lang) -> str:
+    """What `exc` tells the user in `lang`: its lead sentence, then its own message."""
+    for kind, key in _LEADS:
+        if isinstance(exc, kind):
+            return text(lang, "err_explained", lead=text(lang, key), detail=exc)
+    return str(exc)
+
+
+def _database_problem(exc: sqlite3.DatabaseError, lang: Lang) -> str:
+    path, said = data_dir() / DB_NAME, str(exc)
     if isinstance(exc, sqlite3.OperationalError) and "locked" in said:
-        return (
-            f"{where} stayed busy ({said}): another cancelwatch is writing to it; "
-            "try again in a minute"
-        )
+        return text(lang, "db_busy", path=path, said=said)
     if isinstance(exc, sqlite3.OperationalError) and ("full" in said or "disk I/O" in said):
-        return f"cannot write {where} ({said}): free some disk space, then try again"
-    return f"cannot use {where} ({said}); if it is damaged, move it aside to start afresh"
+        return text(lang, "db_full", path=path, said=said)
+    return text(lang, "db_damaged", path=path, said=said)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from cancelwatch.scheduler.policy.words import Lang, text
 from cancelwatch.scraper.read.markup import MatchLog, load_selectors
 from cancelwatch.scraper.read.model import ParsedPage, to_json
 
@@ -159,11 +160,12 @@ def print_doctor(
 
 
 @contextmanager
-def progress_display() -> Iterator[Callable[[str], None]]:
-    """A spinner with the latest step on a terminal; plain lines on stderr otherwise."""
+def progress_display(lang: Lang) -> Iterator[Callable[[str], None]]:
+    """A spinner with the latest step on a terminal; plain lines on stderr otherwise. The
+    steps come worded in `lang`."""
     err = Console(stderr=True, highlight=False)
     if not err.is_terminal:
-        yield lambda message: err.print(f"cancelwatch: {message}")
+        yield lambda message: err.print(escape(text(lang, "progress_line", message=message)))
         return
-    with err.status("starting…") as status:
-        yield status.update
+    with err.status(text(lang, "progress_starting")) as status:
+        yield lambda message: status.update(escape(message))

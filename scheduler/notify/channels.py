@@ -40,6 +40,8 @@ from cancelwatch.scheduler.notify.notice import (
     text,
     urgency_for,
 )
+from cancelwatch.scheduler.policy.words import Lang
+from cancelwatch.scheduler.policy.words import text as words
 
 __all__ = [
     "Attempt",
@@ -109,7 +111,7 @@ def deliver(lineup: Lineup, notice: Notice, progress: Progress, lang: str) -> De
             went.append(where)
         if error is not None:
             errors.append(f"{channel.name}: {error}")
-            _log_failure(channel, error, desktop=channel is lineup.desktop)
+            _log_failure(channel, error, lang, desktop=channel is lineup.desktop)
         if channel is lineup.desktop:
             desktop = has_it
     logger.info(
@@ -147,11 +149,16 @@ def _send(channel: Channel, notice: Notice, *, last_resort: bool) -> tuple[str, 
     return channel.name, error
 
 
-def _log_failure(channel: Channel, error: str, *, desktop: bool) -> None:
+def _log_failure(channel: Channel, error: str, lang: str, *, desktop: bool) -> None:
     if desktop:
-        logger.warning("desktop notification not shown: %s", error)
+        logger.warning("%s", words(_lang(lang), "log_desktop_failed", error=error))
     else:
-        logger.warning("notification channel %s failed: %s", channel.name, error)
+        said = words(_lang(lang), "log_channel_failed", channel=channel.name, error=error)
+        logger.warning("%s", said)
+
+
+def _lang(lang: str) -> Lang:
+    return "ja" if lang == "ja" else "en"
 
 
 class Notifier:
@@ -173,7 +180,11 @@ class Notifier:
             raise ValueError(f"unsupported language {lang!r}: use 'ja' or 'en'")
         self._lang = normalised
         self._lineup = Lineup(
-            desktop=Desktop(app_name, open_url, text(normalised, "open")) if desktop else None,
+            desktop=(
+                Desktop(app_name, open_url, text(normalised, "open"), _lang(normalised))
+                if desktop
+                else None
+            ),
             extras=tuple(apprise_channels(apprise_urls, app_name)),
             fallback=Console(console, app_name, normalised),
         )

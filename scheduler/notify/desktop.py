@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from cancelwatch.scheduler.notify.notice import Notice, Urgency
+from cancelwatch.scheduler.policy.words import Lang, text
 
 if TYPE_CHECKING:
     from desktop_notifier import DesktopNotifier, Notification
@@ -212,7 +213,15 @@ class Desktop:
 
     name: Final = "desktop"
 
-    def __init__(self, app_name: str, open_url: Callable[[str], object], button_label: str) -> None:
+    def __init__(
+        self,
+        app_name: str,
+        open_url: Callable[[str], object],
+        button_label: str,
+        lang: Lang = "en",
+    ) -> None:
+        self._lang = lang
+        """The language of why a notification was not shown (the log shows it)."""
         self._app_name = app_name
         self._open_url = open_url
         self._button_label = button_label
@@ -224,7 +233,7 @@ class Desktop:
         """None when a desktop notification can be shown now, else why not."""
         backend = _backend_name()
         if backend == "DummyNotificationCenter":
-            return "no desktop notification service on this platform"
+            return text(self._lang, "desktop_no_service")
         if backend != "DBusDesktopNotifier":
             return None  # macOS / Windows: the notification centre is always there
         # Imported here, not on the loop: an import there would stall it.
@@ -232,14 +241,11 @@ class Desktop:
 
         address = _use_session_bus()
         if address is None:
-            return (
-                "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set and "
-                "there is no user bus socket)"
-            )
+            return text(self._lang, "desktop_no_bus")
         try:
             return _LOOP.run(_probe_notifications(address), PROBE_TIMEOUT_S)
         except TimeoutError:
-            return "the session bus did not answer in time"
+            return text(self._lang, "desktop_bus_silent")
 
     def send(self, notice: Notice) -> str | None:
         """Show `notice`; None when dispatched, else why not."""
@@ -263,14 +269,14 @@ class Desktop:
                 dispatched = _LOOP.run(self._send(notice), SEND_TIMEOUT_S)
             except TimeoutError:
                 dispatched = False
-                reason = f"the notification service did not answer in {SEND_TIMEOUT_S:g} s"
+                reason = text(self._lang, "desktop_timeout", seconds=SEND_TIMEOUT_S)
             except Exception as exc:  # desktop-notifier raised after all
                 dispatched = False
                 reason = f"{type(exc).__name__}: {exc}"
             if dispatched:
                 return None
             self._close_locked()
-            return reason or "the notification service did not accept the notification"
+            return reason or text(self._lang, "desktop_refused")
 
     def _build(self, notice: Notice, on_dispatched: Callable[[], None]) -> Notification:
         from desktop_notifier import Button, Notification  # noqa: PLC0415 (lazy: see "Imports")

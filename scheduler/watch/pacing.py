@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from filelock import FileLock, Timeout
 
@@ -21,6 +22,7 @@ from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch import planner as pl
 from cancelwatch.scheduler.watch.monitor import FromState
 from cancelwatch.scraper.paths import data_dir
+from cancelwatch.scraper.read.markup import load_selectors
 
 _CANCEL_WATCHED = (WindowState.OPEN, WindowState.AWAITING_APPROVAL)
 
@@ -133,15 +135,24 @@ def within_limits(state: State, cfg: Config, account: str, now: datetime, mine: 
     allowed = pl.earliest_allowed(starts, now, pl.Limits.of(cfg))
     if allowed.at <= now:
         return
+    zone = _zone(cfg, account)
     raise pl.TooSoon(
         text(
             lang,
             "too_soon_limit",
             account=account,
-            last=pl.local_time(max(starts)),
+            last=pl.local_time(max(starts), zone),
             limit=allowed.because,
             source=cfg.source or "config.toml",
-            next=pl.local_time(allowed.at),
+            next=pl.local_time(allowed.at, zone),
             minutes=math.ceil((allowed.at - now).total_seconds() / 60),
         )
     )
+
+
+def _zone(cfg: Config, account: str) -> ZoneInfo | None:
+    """The account's marketplace zone; None (this computer's) for one not configured."""
+    configured = cfg.accounts.get(account)
+    if configured is None:
+        return None
+    return ZoneInfo(load_selectors(configured.marketplace).marketplace.timezone)

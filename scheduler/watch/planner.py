@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from cancelwatch.scheduler.config.settings import Config
 from cancelwatch.scheduler.policy.assess import Known
@@ -189,6 +189,9 @@ def limited(planned: Planned, allowed: Allowed, lang: Lang) -> Planned:
 Spread = Callable[[], float]
 
 
-def local_time(moment: datetime) -> str:
-    """A moment in this computer's time zone, to the second: when a check may run."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+def local_time(moment: datetime, zone: tzinfo | None) -> str:
+    """A moment on the wall clock of `zone` (the account's marketplace), to the second,
+    with the abbreviation in force then, as the tables show times: when a check may run.
+    No zone: this computer's."""
+    local = moment.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname()}"

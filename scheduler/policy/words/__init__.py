@@ -3,7 +3,8 @@
 Each module of this package holds one area's table, `EN` and `JA` with the same keys:
 `rules` (windows, advice, alerts), `report` (the command line's tables and reports),
 `dashboard` (the web page), `feed` (the calendar), `planning` (why a check is planned),
-`setup` (`login`, `config`), `config` (what is wrong with config.toml).
+`setup` (`login`, `config`), `config` (what is wrong with config.toml), `messages`
+(what the command line says on stderr).
 `text` looks a key up in all of them; a key lives in one module only, and both languages
 have every key (tests/test_words.py checks both).
 """
@@ -17,6 +18,7 @@ from cancelwatch.scheduler.policy.words import (
     config,
     dashboard,
     feed,
+    messages,
     planning,
     report,
     rules,
@@ -25,7 +27,7 @@ from cancelwatch.scheduler.policy.words import (
 
 Lang = Literal["ja", "en"]
 
-_AREAS = (rules, report, dashboard, feed, planning, setup, config)
+_AREAS = (rules, report, dashboard, feed, planning, setup, config, messages)
 
 
 def _merged(lang: Lang) -> Mapping[str, str]:
