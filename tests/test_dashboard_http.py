@@ -28,7 +28,7 @@ from cancelwatch.scheduler.config.settings import Account, Config, load_config
 from cancelwatch.scheduler.dashboard import server
 from cancelwatch.scheduler.dashboard.app import CSP, split_host
 from cancelwatch.scheduler.dashboard.server import Dashboard
-from cancelwatch.scheduler.dashboard.view import countdown, fix_commands, span, web_address
+from cancelwatch.scheduler.dashboard.view import as_of, countdown, fix_commands, span, web_address
 from cancelwatch.scheduler.state.store import NewAlert, State
 from cancelwatch.scraper.errors import ConfigError
 from cancelwatch.scraper.read.model import Cancellability, Item, Order, OrderStatus
@@ -254,6 +254,44 @@ def test_the_page_shows_the_alert_sent_with_its_channel_and_time(site):
 def test_the_last_check_failed_and_says_so(site):
     page = fetch(site.port, "/", headers=cookie(site)).text
     assert "2026-11-26 12:01 JST: failed" in page
+
+
+def test_the_page_is_as_of_the_marketplaces_clock(site):
+    page = fetch(site.port, "/", headers=cookie(site)).text
+    assert '<p class="as-of">As of 11-26 12:02 JST ·' in page  # the clock: NOW + 2 min
+    page = fetch(site.port, "/?lang=ja", headers=cookie(site)).text
+    assert '<p class="as-of">11-26 12:02 JST 現在 ·' in page
+
+
+def test_a_page_of_two_marketplaces_is_as_of_both_clocks():
+    payload = {"accounts": [{"marketplace": m} for m in ("amazon.co.jp", "amazon.com")]}
+    assert as_of(payload, NOW) == "11-26 12:00 JST / 11-25 19:00 PST"
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", ("open the address cancelwatch printed", "does not answer to that name",
+                "no such account", "from the dashboard only")),
+        ("ja", ("トークンごと開いてください", "その名前では応答しません",
+                "そのアカウントはありません", "ダッシュボードの画面からだけ")),
+    ],
+)  # fmt: skip
+def test_a_refusal_is_said_in_the_pages_language(site, lang, said):
+    origin = {"Origin": f"http://127.0.0.1:{site.port}", **cookie(site)}
+    foreign = {"Origin": "http://evil.example", **cookie(site)}
+    answers = [
+        fetch(site.port, f"/?lang={lang}"),
+        fetch(site.port, f"/?lang={lang}", host="evil.example", headers=cookie(site)),
+        fetch(site.port, f"/check/other?lang={lang}", method="POST", headers=origin),
+        fetch(site.port, f"/check/main?lang={lang}", method="POST", headers=foreign),
+    ]
+    assert [a.status for a in answers] == [403, 421, 404, 403]
+    for answer, words in zip(answers, said, strict=True):
+        assert words in answer.text, answer.text
+        japanese = re.search("[\u3040-\u30ff]", answer.text) is not None
+        assert japanese == (lang == "ja"), answer.text
+    assert site.asked == ["other"]
 
 
 # -- check now --------------------------------------------------------------------------------

@@ -118,16 +118,17 @@ class Guard:
                 message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
             await send(message)
 
+        request = Request(scope)
+        lang = page_language(request, self.site.lang)
         if not self._our_host(headers.get("host", "")):
             # 421: this server is not the one the name points at (DNS rebinding).
-            answer = PlainTextResponse("this server does not answer to that name", 421)
+            answer = _plain(lang, "dash_wrong_host", 421)
             return await answer(scope, receive, send_secured)
-        request = Request(scope)
         given = request.query_params.get("token")
         if given is None:
             given = request.cookies.get(self.site.cookie)
         if given is None or not hmac.compare_digest(given.encode(), self.site.token.encode()):
-            answer = PlainTextResponse("open the address cancelwatch printed, with its token", 403)
+            answer = _plain(lang, "dash_need_token", 403)
             return await answer(scope, receive, send_secured)
         if "token" in request.query_params and request.url.path == "/":
             # Into the cookie, and out of the address bar (and its history).
@@ -179,6 +180,17 @@ def _is_address(name: str) -> bool:
     return True
 
 
+def page_language(request: Request, default: Lang) -> Lang:
+    """The language the page asks for (`?lang=ja`), else the server's."""
+    asked = request.query_params.get("lang")
+    return asked if asked in ("ja", "en") else default  # type: ignore[return-value]
+
+
+def _plain(lang: Lang, key: str, status: int, **values: object) -> PlainTextResponse:
+    """A short answer in plain text, in the page's language."""
+    return PlainTextResponse(text(lang, key, **values), status)
+
+
 # -- the pages ----------------------------------------------------------------------------------
 
 
@@ -187,8 +199,7 @@ class _Pages:
         self.site, self.templates = site, templates
 
     def _lang(self, request: Request) -> Lang:
-        asked = request.query_params.get("lang")
-        return asked if asked in ("ja", "en") else self.site.lang  # type: ignore[return-value]
+        return page_language(request, self.site.lang)
 
     async def dashboard(self, request: Request) -> Response:
         lang = self._lang(request)
@@ -205,7 +216,7 @@ class _Pages:
             "lang": lang,
             "t": lambda key, **values: text(lang, key, **values),
             "now": view.js_instant(now),
-            "as_of": now.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "as_of": view.as_of(payload, now),
             "accounts": view.accounts(payload, now, lang),
             "can_check": self.site.request_check is not None,
             "asked": asked,
@@ -217,13 +228,13 @@ class _Pages:
         return self.templates.TemplateResponse(request, "dashboard.html", context)
 
     async def calendar(self, request: Request) -> Response:
-        if self.site.calendar is None:
-            return PlainTextResponse("no calendar feed in this version", 404)
         lang = self._lang(request)
+        if self.site.calendar is None:
+            return _plain(lang, "dash_no_feed", 404)
         try:
             body = await run_in_threadpool(self.site.calendar, self.site.clock(), lang)
         except (CancelwatchError, sqlite3.DatabaseError) as exc:
-            return PlainTextResponse(f"cannot make the calendar: {exc}", 503)
+            return _plain(lang, "dash_feed_failed", 503, message=exc)
         return Response(
             body,
             media_type="text/calendar; charset=utf-8",
@@ -231,15 +242,16 @@ class _Pages:
         )
 
     async def check_now(self, request: Request) -> Response:
+        lang = self._lang(request)
         origin = request.headers.get("origin")
         if origin != f"http://{request.headers['host']}":
             # A form of this page sends its own origin; another site's would not match.
-            return PlainTextResponse("a check is asked for from the dashboard only", 403)
+            return _plain(lang, "dash_check_here_only", 403)
         if self.site.request_check is None:
-            return PlainTextResponse("checks run in `cancelwatch watch`", 404)
+            return _plain(lang, "dash_checks_in_watch", 404)
         account = request.path_params["account"]
         watched = await run_in_threadpool(self.site.request_check, account)
         if not watched:
-            return PlainTextResponse("no such account", 404)
-        query = urlencode({"asked": account, "lang": self._lang(request)})
+            return _plain(lang, "dash_no_such_account", 404)
+        query = urlencode({"asked": account, "lang": lang})
         return RedirectResponse(f"/?{query}", status_code=303)

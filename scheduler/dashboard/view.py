@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from cancelwatch.scheduler.policy.moments import clock_time
 from cancelwatch.scheduler.policy.words import TEXTS, Lang, text
 from cancelwatch.scraper.read.markup import load_selectors
 
@@ -97,6 +98,14 @@ def _account(entry: Mapping[str, Any], now: datetime, lang: Lang) -> AccountView
         ),
         sent=tuple(_sent(s, zone, lang) for s in entry["sent"]),
     )
+
+
+def as_of(payload: Mapping[str, Any], now: datetime) -> str:
+    """The page's moment on the wall clock of each marketplace it shows, with the zone's
+    abbreviation ("11-26 12:00 JST", "11-26 12:00 JST / 11-25 22:00 EST" for two); this
+    computer's clock when it shows no account."""
+    zones = dict.fromkeys(zone_of(entry["marketplace"]) for entry in payload["accounts"])
+    return " / ".join(clock_time(now, zone) for zone in zones or [None])
 
 
 def zone_of(marketplace: str) -> ZoneInfo:
