@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from filelock import FileLock
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
+from cancelwatch.scheduler.watch.check import Target, load_session_ahead
 from cancelwatch.scraper.browse import credentials as cr
 from cancelwatch.scraper.browse.login import rejected_marker
 from cancelwatch.scraper.errors import ConfigError
@@ -323,3 +325,54 @@ def test_an_account_name_never_reaches_outside_the_sessions_folder(name, tmp_pat
     with pytest.raises(ConfigError, match="cannot name a file"):
         rejected_marker(name)
     assert cr.session_path("main-2") == tmp_path / "sessions" / "main-2.session"
+
+
+def _no_credentials() -> cr.Credentials:
+    raise AssertionError("no sign-in here")
+
+
+class _SlowStore:
+    """A secret store whose lookups wait to be let go, as the file store's scrypt does."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, str], str] = {}
+        self.go = threading.Event()
+        self.entered = threading.Event()
+        self.threads: list[str] = []
+
+    def get(self, account: str, key: str) -> str | None:
+        self.threads.append(threading.current_thread().name)
+        self.entered.set()
+        assert self.go.wait(10), "the lookup was never let go"
+        return self.values.get((account, key))
+
+    def set(self, account: str, key: str, value: str) -> None:
+        self.values[(account, key)] = value
+
+    def delete(self, account: str, key: str) -> bool:
+        return self.values.pop((account, key), None) is not None
+
+
+def test_a_session_loaded_ahead_unlocks_while_the_caller_goes_on(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path))
+    store = _SlowStore()
+    state = {"cookies": [{"name": "session-token", "value": COOKIE}], "origins": []}
+    store.go.set()
+    cr.save_session("main", state, store)
+    store.go.clear()
+    store.entered.clear()
+    store.threads.clear()
+    target = Target("main", "amazon.co.jp", "https://www.amazon.co.jp", _no_credentials, store)
+
+    with load_session_ahead(target) as session:
+        # The lookup has started and waits, and the caller (the browser's launch) is here.
+        assert store.entered.wait(10)
+        assert [name.startswith("session") for name in store.threads] == [True]
+        store.go.set()
+        assert session() == state
+
+
+def test_without_a_store_nothing_is_loaded_ahead() -> None:
+    target = Target("main", "amazon.co.jp", "https://www.amazon.co.jp", _no_credentials, None)
+    with load_session_ahead(target) as session:
+        assert session() is None

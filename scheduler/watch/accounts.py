@@ -15,7 +15,12 @@ from cancelwatch.scheduler.config.settings import Account, Config
 from cancelwatch.scheduler.notify.channels import Notifier
 from cancelwatch.scheduler.notify.configured import language
 from cancelwatch.scheduler.state.store import State
-from cancelwatch.scheduler.watch.check import Target, open_browser, read_orders
+from cancelwatch.scheduler.watch.check import (
+    Target,
+    load_session_ahead,
+    open_browser,
+    read_orders,
+)
 from cancelwatch.scheduler.watch.monitor import Outcome, WatchedCheck
 from cancelwatch.scraper.browse.crawl import CrawlResult, Sight
 from cancelwatch.scraper.browse.credentials import (
@@ -71,9 +76,12 @@ def check_account(
     refresh = timedelta(hours=cfg.crawl.refresh_hours)
 
     def read() -> CrawlResult:
-        with open_browser(
-            cfg.browser.executable, headed=headed, block_resources=cfg.browser.block_resources
-        ) as browser:
+        with (
+            load_session_ahead(target) as session,
+            open_browser(
+                cfg.browser.executable, headed=headed, block_resources=cfg.browser.block_resources
+            ) as browser,
+        ):
             return read_orders(
                 target,
                 browser,
@@ -86,6 +94,7 @@ def check_account(
                 previous=previous_sight(state, account.name, clock(), refresh),
                 read_before=state.read_before(account.name),
                 lang=language(cfg),
+                session=session,
             )
 
     check = WatchedCheck(

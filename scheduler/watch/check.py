@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from playwright.sync_api import Browser, sync_playwright
 
@@ -79,9 +81,15 @@ def read_orders(
     previous: Callable[[str], Sight | None] | None = None,
     read_before: bool = False,
     lang: Lang = "en",
+    session: Callable[[], dict[str, Any] | None] | None = None,
 ) -> CrawlResult:
+    """Read the account's orders on `browser`. `session` gives the saved session when it
+    was loaded ahead (`load_session_ahead`), else it is loaded here."""
     sel = load_selectors(target.marketplace)
-    state = load_session(target.account, target.store) if target.store else None
+    if session is not None:
+        state = session()
+    else:
+        state = load_session(target.account, target.store) if target.store else None
     context = new_context(
         browser,
         site=target.base_url,
@@ -120,3 +128,16 @@ def _per_page(
     if progress is None:
         return None
     return lambda page, orders: progress(text(lang, "progress_page", page=page, orders=orders))
+
+
+@contextmanager
+def load_session_ahead(target: Target) -> Iterator[Callable[[], dict[str, Any] | None]]:
+    """The saved session, loaded in a thread while the browser starts: unlocking it costs
+    a deliberate 0.1 s of scrypt with the secrets file, which need not wait for the
+    launch. The `with` block waits for the thread on leaving, whatever happens."""
+    if target.store is None:
+        yield lambda: None
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="session") as pool:
+        loading = pool.submit(load_session, target.account, target.store)
+        yield loading.result
