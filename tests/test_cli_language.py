@@ -355,3 +355,52 @@ def test_a_log_line_says_its_level_in_the_users_language(home: Path) -> None:
     app = App(clock=lambda: NOW)
     formatter = cli_main._InLanguage(app.language)
     assert formatter.format(record) == "cancelwatch: WARNING: 見えません"
+
+
+# ---- parse and doctor -----------------------------------------------------------------------
+
+# What the page itself names: a currency code, a carrier, the site.
+PAGE_NAMES = {"JPY", "Yamato", "amazon.co.jp", "cancelwatch"}
+
+
+def _doctor_words(out: str) -> str:
+    """doctor's report without the field names and the selector labels, which it shows as
+    the selector files spell them; "none" stays, it is a word of the report."""
+    lines = []
+    for line in out.splitlines():
+        cells = line.split("│")
+        if len(cells) == 6:  # a row of the table
+            cells[1] = re.sub(r"[a-z_]+", " ", cells[1])
+            cells[2] = cells[2] if cells[2].strip() in ("none", "なし") else " "
+        lines.append("│".join(cells))
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize(
+    "page", ["order-list-2026.html", "tracking-yamato.html", "empty-shell.html"]
+)
+def test_parse_prints_a_page_in_the_users_language(home: Path, lang: str, page: str) -> None:
+    _config(home, lang)
+    path = JP / page
+    code, out, err = cancelwatch("parse", str(path))
+    assert code in (0, 1), err
+    assert_in_language(out.replace(str(path), " "), lang, PAGE_NAMES)
+    if lang == "en" and page == "order-list-2026.html":
+        assert "order_list (amazon.co.jp), 10 orders on this page of 13" in out  # as before
+    if lang == "ja" and page == "order-list-2026.html":
+        assert "注文一覧（amazon.co.jp）、このページの注文10件（全13件）" in out
+        assert re.search(
+            r"│503-2094418-6637205 .*│ 未発送 +│ 可 +│ 予約注文、発売日 2027-01-15", out
+        )
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_doctor_prints_its_report_in_the_users_language(home: Path, lang: str) -> None:
+    _config(home, lang)
+    path = JP / "order-list-2026.html"
+    code, out, err = cancelwatch("doctor", str(path))
+    assert code == 0, err
+    assert_in_language(_doctor_words(out.replace(str(path), " ")), lang, PAGE_NAMES)
+    said = {"en": "order_id (required)", "ja": "order_id（必須）"}
+    assert said[lang] in out

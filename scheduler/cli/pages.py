@@ -16,6 +16,7 @@ from cancelwatch.scheduler.cli.context import (
     marketplace_option,
     pass_app,
 )
+from cancelwatch.scheduler.policy.words import text
 from cancelwatch.scraper.read.inputs import PageText, read_page
 from cancelwatch.scraper.read.markup import MatchLog, stray_overrides
 from cancelwatch.scraper.read.model import PageKind
@@ -34,7 +35,8 @@ def parse(app: App, files: tuple[Path, ...], marketplace: str | None) -> None:
     pages = [(path, read_page(path)) for path in files]
     results = [_parse_one(path, page, marketplace) for path, page in pages]
     # One page is one object, several an array, whatever the output mode.
-    app.emit(results if len(results) > 1 else results[0], report.print_page)
+    lang = app.language()
+    app.emit(results if len(results) > 1 else results[0], lambda r: report.print_page(r, lang))
     if any(r.get("error") for r in results):
         sys.exit(EXIT_ATTENTION)
 
@@ -50,10 +52,7 @@ def _parse_one(path: Path, page: PageText, marketplace: str | None) -> dict[str,
     result = report.page_json(str(path), parsed)
     if parsed.page_kind is PageKind.EMPTY_SHELL:
         # Blind, not empty: "no orders" here would be a lie that hides a missed window.
-        result["error"] = (
-            "the order list has not rendered (its frame or placeholders, no order and no "
-            "order count): cancelwatch can't read it; save the page again once the orders show"
-        )
+        result["error"] = text("en", "empty_shell")  # the JSON's words stay English
     return result
 
 
@@ -67,8 +66,9 @@ def doctor(app: App, file: Path, marketplace: str | None) -> None:
     required field found nothing)."""
     saved = read_page(file)
     # The report shows fields, not warnings: how the file was read goes to stderr.
+    lang = app.language()
     for warning in (*saved.warnings, *stray_overrides()):
-        click.echo(f"cancelwatch: warning: {warning}", err=True)
+        click.echo(text(lang, "doctor_warning", warning=warning), err=True)
     log = MatchLog()
     failure: PageSelectorFailure | None = None
     try:
@@ -78,7 +78,7 @@ def doctor(app: App, file: Path, marketplace: str | None) -> None:
     rows = report.doctor_rows(page.marketplace, log)
     app.emit(
         report.doctor_json(str(file), page, rows, failure),
-        lambda _: report.print_doctor(str(file), page, rows, failure),
+        lambda _: report.print_doctor(str(file), page, rows, failure, lang),
     )
     if failure is not None or any(r.required and r.missed for r in rows):
         sys.exit(EXIT_ATTENTION)

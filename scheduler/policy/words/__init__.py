@@ -4,7 +4,7 @@ Each module of this package holds one area's table, `EN` and `JA` with the same 
 `rules` (windows, advice, alerts), `report` (the command line's tables and reports),
 `dashboard` (the web page), `feed` (the calendar), `planning` (why a check is planned),
 `setup` (`login`, `config`), `config` (what is wrong with config.toml), `messages`
-(what the command line says on stderr).
+(what the command line says on stderr), `pages` (`parse`, `doctor`).
 `text` looks a key up in all of them; a key lives in one module only, and both languages
 have every key (tests/test_words.py checks both).
 """
@@ -19,6 +19,7 @@ from cancelwatch.scheduler.policy.words import (
     dashboard,
     feed,
     messages,
+    pages,
     planning,
     report,
     rules,
@@ -27,7 +28,7 @@ from cancelwatch.scheduler.policy.words import (
 
 Lang = Literal["ja", "en"]
 
-_AREAS = (rules, report, dashboard, feed, planning, setup, config, messages)
+_AREAS = (rules, report, dashboard, feed, planning, setup, config, messages, pages)
 
 
 def _merged(lang: Lang) -> Mapping[str, str]:

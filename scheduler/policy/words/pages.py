@@ -1,0 +1,101 @@
+"""The words of `parse` and `doctor` (scheduler/cli/page_report.py), in English and
+Japanese. Field names ("order_id") and selector labels stay as the selector files spell
+them: they are what a user looks up there. In English a page's kind is its name in the
+JSON, which the parse tests and scripts already know."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+EN: Mapping[str, str] = {
+    # -- parse --
+    "page_head": "{file}: {kind} ({marketplace})",
+    "page_count": ", {shown} orders on this page of {total}",
+    "kind_order_list": "order_list",
+    "kind_order_details": "order_details",
+    "kind_digital_order": "digital_order",
+    "kind_tracking": "tracking",
+    "kind_sign_in": "sign_in",
+    "kind_otp": "otp",
+    "kind_captcha": "captcha",
+    "kind_challenge": "challenge",
+    "kind_error": "error",
+    "kind_empty_shell": "empty_shell",
+    "kind_unknown": "unknown",
+    "page_col_order": "order",
+    "page_col_placed": "placed",
+    "page_col_total": "total",
+    "page_col_status": "status",
+    "page_col_cancel": "cancel",
+    "page_col_notes": "notes",
+    "cancellable_yes": "yes",
+    "cancellable_request": "request",
+    "cancellable_no": "no",
+    "note_digital": "digital",
+    "note_preorder": "pre-order, release {release}",
+    "note_unknown_release": "unknown",
+    "note_left_at_door": "left at door",
+    "note_return_until": "return until {day}",
+    "notes_joined": "; ",
+    "tracking_line": "  carrier {carrier}, tracking ID {tracking_id}, {status}{link}",
+    "page_warning": "warning:",
+    "page_error": "error:",
+    "empty_shell": "the order list has not rendered (its frame or placeholders, no order and no "
+    "order count): cancelwatch can't read it; save the page again once the orders show",
+    # -- doctor --
+    "doctor_head": "{file}: {kind} ({marketplace}), {orders} orders read",
+    "doctor_col_field": "field",
+    "doctor_col_matched": "matched by",
+    "doctor_col_found": "found",
+    "doctor_col_missed": "not found",
+    "doctor_required": "{field} (required)",
+    "doctor_page_kind": "page kind: {kind}",
+    "doctor_none": "none",
+    "doctor_warning": "cancelwatch: warning: {warning}",
+}
+
+JA: Mapping[str, str] = {
+    "page_head": "{file}: {kind}（{marketplace}）",
+    "page_count": "、このページの注文{shown}件（全{total}件）",
+    "kind_order_list": "注文一覧",
+    "kind_order_details": "注文の詳細",
+    "kind_digital_order": "デジタル注文",
+    "kind_tracking": "配送状況",
+    "kind_sign_in": "サインイン",
+    "kind_otp": "確認コード",
+    "kind_captcha": "画像認証",
+    "kind_challenge": "本人確認",
+    "kind_error": "エラーページ",
+    "kind_empty_shell": "中身のない注文一覧",
+    "kind_unknown": "不明なページ",
+    "page_col_order": "注文",
+    "page_col_placed": "注文日",
+    "page_col_total": "合計",
+    "page_col_status": "状況",
+    "page_col_cancel": "キャンセル",
+    "page_col_notes": "備考",
+    "cancellable_yes": "可",
+    "cancellable_request": "リクエストのみ",
+    "cancellable_no": "不可",
+    "note_digital": "デジタル",
+    "note_preorder": "予約注文、発売日 {release}",
+    "note_unknown_release": "不明",
+    "note_left_at_door": "置き配",
+    "note_return_until": "{day}まで返品可",
+    "notes_joined": "、",
+    "tracking_line": "  配送業者 {carrier}、追跡番号 {tracking_id}、{status}{link}",
+    "page_warning": "注意:",
+    "page_error": "エラー:",
+    "empty_shell": "注文一覧がまだ表示されていません"
+    "（枠や仮表示だけで、注文も注文数もありません）。"
+    "cancelwatchには読めないので、注文が表示されてからページを保存し直してください",
+    "doctor_head": "{file}: {kind}（{marketplace}）、読めた注文{orders}件",
+    "doctor_col_field": "項目",
+    "doctor_col_matched": "一致したセレクター",
+    "doctor_col_found": "見つかった数",
+    "doctor_col_missed": "見つからなかった数",
+    "doctor_required": "{field}（必須）",
+    "doctor_page_kind": "ページの種類: {kind}",
+    "doctor_none": "なし",
+    "doctor_warning": "cancelwatch: 注意: {warning}",
+}
