@@ -23,11 +23,14 @@ from playwright.sync_api import Browser
 
 from cancelwatch.scheduler.cli import demo as demo_cli
 from cancelwatch.scheduler.cli import main as cli_main
+from cancelwatch.scheduler.cli import watch as watch_cli
 from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.cli.main import cli, run
 from cancelwatch.scheduler.policy.moments import clock_time, relative, shown, span
+from cancelwatch.scheduler.policy.words import Lang
 from cancelwatch.scheduler.state.schema import DamagedState
 from cancelwatch.scheduler.state.store import State
+from cancelwatch.scheduler.watch.monitor import Outcome
 from cancelwatch.scraper.browse.credentials import SecretsUnavailable
 from cancelwatch.scraper.demo.scenario import build_scenario
 from cancelwatch.scraper.errors import (
@@ -404,3 +407,19 @@ def test_doctor_prints_its_report_in_the_users_language(home: Path, lang: str) -
     assert_in_language(_doctor_words(out.replace(str(path), " ")), lang, PAGE_NAMES)
     said = {"en": "order_id (required)", "ja": "order_id（必須）"}
     assert said[lang] in out
+
+
+# ---- watch ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "said"), [("ja", "サインイン"), ("en", "CAPTCHA")])
+def test_a_check_of_the_watcher_that_failed_says_so_in_the_users_language(
+    lang: Lang, said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    failed = Outcome("main", "amazon.co.jp", error=SignInNeeded("amazon.co.jp asks for a CAPTCHA"))
+    watch_cli._log_outcome(failed, lang)
+    err = capsys.readouterr().err
+    assert err.startswith("cancelwatch: main: ") and said in err, err
+    # The lead and the command it names; the English detail follows in Japanese.
+    names = {"main", "cancelwatch", "cancelwatch login --headed"}
+    assert_in_language(err.split("（詳細:")[0], lang, names)

@@ -151,7 +151,7 @@ secret store, state.db), with the key of the sentence that leads their English m
 The others are worded in the user's language where they are raised."""
 
 
-def explained(exc: CancelwatchError, lang: Lang) -> str:
+def explained(exc: Exception, lang: Lang) -> str:
     """What `exc` tells the user in `lang`: its lead sentence, then its own message."""
     for kind, key in _LEADS:
         if isinstance(exc, kind):

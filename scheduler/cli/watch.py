@@ -11,8 +11,10 @@ from contextlib import contextmanager
 import click
 
 from cancelwatch.scheduler.cli.context import App, pass_app
+from cancelwatch.scheduler.cli.main import explained
 from cancelwatch.scheduler.config.settings import Account
 from cancelwatch.scheduler.notify.configured import language, notifier_for
+from cancelwatch.scheduler.policy.words import Lang, text
 from cancelwatch.scheduler.watch import child, jobs, pacing
 from cancelwatch.scheduler.watch.mailwatch import MailWatch, config_mailboxes
 from cancelwatch.scheduler.watch.monitor import Outcome
@@ -49,12 +51,15 @@ def watch(app: App) -> None:
             dashboard = cli_serve.watcher_dashboard(cfg, state, app.clock, lang, watcher)
         # An order or shipment mail asks for a check; the watcher's limits decide when.
         mail = MailWatch(state, watcher.request_check, config_mailboxes(cfg, state))
-        click.echo(
-            f"cancelwatch: watching {len(cfg.accounts)} account(s), every "
-            f"{cfg.watch.interval_minutes:g} min and before deadlines, at least "
-            f"{cfg.watch.min_gap_minutes:g} min apart; alerts from {state.path}",
-            err=True,
+        started = text(
+            lang,
+            "watch_started",
+            accounts=len(cfg.accounts),
+            interval=cfg.watch.interval_minutes,
+            gap=cfg.watch.min_gap_minutes,
+            path=state.path,
         )
+        click.echo(started, err=True)
         mail.start()
         try:
             jobs.run_until_stopped(scheduler, stopping)
@@ -62,7 +67,7 @@ def watch(app: App) -> None:
             mail.stop()
             if dashboard is not None:
                 dashboard.stop()
-    click.echo("cancelwatch: stopped", err=True)
+    click.echo(text(lang, "watch_stopped"), err=True)
 
 
 @contextmanager
@@ -86,14 +91,17 @@ def watched_check(app: App, account_name: str) -> None:
     with pacing.account_lock(account.name) as mine, notifier_for(cfg) as notifier:
         pacing.within_limits(app.state, cfg, account.name, app.clock(), mine)
         outcome = check_account(account, cfg, app.state, notifier, clock=app.clock, stop=stop)
-    _log_outcome(outcome)
+    _log_outcome(outcome, language(cfg))
     if outcome.error is not None:
         sys.exit(child.EXIT_FAILED)
 
 
-def _log_outcome(outcome: Outcome) -> None:
+def _log_outcome(outcome: Outcome, lang: Lang) -> None:
     if outcome.error is not None:
-        click.echo(f"cancelwatch: {outcome.account}: {outcome.error}", err=True)
+        message = explained(outcome.error, lang)
+        click.echo(
+            text(lang, "watch_check_failed", account=outcome.account, message=message), err=True
+        )
 
 
 COMMANDS = (watch, watched_check)

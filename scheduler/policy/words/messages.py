@@ -1,6 +1,7 @@
 """What the command line says on stderr, in English and Japanese: the prefix of an error
 and of a log line, progress, the lead sentence of an error a user acts on
-(scheduler/cli/main.py), the demo's lines, and why a desktop notification was not shown.
+(scheduler/cli/main.py), the demo's and the watcher's lines, and why a desktop
+notification was not shown.
 
 An error raised deep down (the browser, the crawl, the secret store) keeps its English
 message, which names the page, the file or Playwright's own words: in Japanese a lead
@@ -43,6 +44,11 @@ EN: Mapping[str, str] = {
     "demo_store_at": "demo store for {marketplace} at {url}",
     "demo_store_layout_at": "demo store for {marketplace}, {layout} layout at {url}",
     "demo_stopped": "cancelwatch: demo stopped",
+    # -- the watcher (scheduler/cli/watch.py) --
+    "watch_started": "cancelwatch: watching {accounts} account(s), every {interval:g} min and "
+    "before deadlines, at least {gap:g} min apart; alerts from {path}",
+    "watch_stopped": "cancelwatch: stopped",
+    "watch_check_failed": "cancelwatch: {account}: {message}",
     # -- a notification not shown (scheduler/notify) --
     "log_desktop_failed": "desktop notification not shown: {error}",
     "log_channel_failed": "notification channel {channel} failed: {error}",
@@ -89,6 +95,10 @@ JA: Mapping[str, str] = {
     "demo_store_at": "{marketplace}のデモストア: {url}",
     "demo_store_layout_at": "{marketplace}のデモストア（{layout}レイアウト）: {url}",
     "demo_stopped": "cancelwatch: デモを終了しました",
+    "watch_started": "cancelwatch: {accounts}件のアカウントを見守っています（{interval:g}分ごとと"
+    "期限の前、確認の間は{gap:g}分以上）。通知の記録: {path}",
+    "watch_stopped": "cancelwatch: 終了しました",
+    "watch_check_failed": "cancelwatch: {account}: {message}",
     "log_desktop_failed": "デスクトップ通知を表示できませんでした: {error}",
     "log_channel_failed": "通知チャネル {channel} で送れませんでした: {error}",
     "desktop_no_service": "この環境にはデスクトップ通知の仕組みがありません",
