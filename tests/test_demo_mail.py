@@ -222,3 +222,20 @@ def test_a_site_without_known_order_mails_is_refused_at_once(marketplace: str) -
     assert code == 2
     assert f"{marketplace} has none yet" in err and "amazon.co.jp or amazon.com" in err
     assert "Traceback" not in err and "demo store for" not in err
+
+
+def test_demo_mail_tells_each_step_in_the_users_language(tmp_path: Path) -> None:
+    """Its steps in notify.language, each moment on the demo site's clock with its zone
+    (issue 12): the Japanese run says no English word but ids, paths and the zone."""
+    japanese = Config(notify=NotifySettings(desktop=False, language="ja"))
+    maildir = tmp_path / "Maildir"
+    result, driver, _ = _run("amazon.co.jp", japanese, maildir)
+    assert driver.kinds() == ["placing", "placed", "heard", "check", "alert"]
+    said = {step.kind: step.text for step in driver.steps}
+    assert result.order_id is not None and result.alert is not None
+    assert said["heard"].startswith(f"メールを受け取りました: 注文（{result.order_id}）")
+    assert said["check"] == "12:02:00 JSTに確認"  # START + GAP, noon in Tokyo
+    assert said["alert"] == f"通知を送りました: {result.alert.title}"
+    for text in said.values():
+        left = text.replace(str(maildir), " ").replace(result.order_id, " ")
+        assert re.findall(r"[A-Za-z]+", left.replace("JST", " ")) == [], text

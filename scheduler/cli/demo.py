@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -29,12 +30,13 @@ from cancelwatch.scheduler.cli.context import (
     marketplace_option,
     pass_app,
 )
+from cancelwatch.scheduler.cli.main import explained
 from cancelwatch.scheduler.config.settings import Account, Config
 from cancelwatch.scheduler.mail.maildir import MaildirSource
 from cancelwatch.scheduler.mail.rules import load_rules
 from cancelwatch.scheduler.notify.channels import Notifier
 from cancelwatch.scheduler.notify.configured import language, notifier_for
-from cancelwatch.scheduler.policy.words import text
+from cancelwatch.scheduler.policy.words import Lang, text
 from cancelwatch.scheduler.state.rows import AlertRow
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch import alerts as al
@@ -47,6 +49,7 @@ from cancelwatch.scheduler.watch.monitor import Outcome, WatchedCheck
 from cancelwatch.scraper.browse.crawl import CrawlResult
 from cancelwatch.scraper.browse.credentials import Credentials
 from cancelwatch.scraper.errors import CancelwatchError, UsageError
+from cancelwatch.scraper.read.markup import load_selectors
 
 if TYPE_CHECKING:
     from cancelwatch.scraper.demo import DemoStore, LoggedRequest
@@ -87,7 +90,7 @@ def demo(app: App, *, marketplace: str, headed: bool, layout: str, mail: bool, s
     Amazon account needed."""
     cfg = app.config
     if mail and serve:
-        raise UsageError("demo --mail and --serve go one at a time: choose one")
+        raise UsageError(text(language(cfg), "demo_one_at_a_time"))
     if mail:
         _demo_mail(app, marketplace, headed, layout)
         return
@@ -145,16 +148,17 @@ def _demo_serve(app: App, marketplace: str, headed: bool, layout: str) -> None:
                 token_folder=demo.state.path.parent,
             )
         )
-        cli_serve.announce(dashboard)
+        cli_serve.announce(dashboard, language(cfg))
         cli_serve.wait_until_interrupted()
     click.echo(text(language(cfg), "demo_stopped"), err=True)
 
 
 def _demo_mail(app: App, marketplace: str, headed: bool, layout: str) -> None:
     cfg = app.config
+    lang = language(cfg)
 
     if marketplace not in mail_marketplaces():
-        raise _no_mail(marketplace)
+        raise _no_mail(marketplace, lang)
 
     def say(message: str) -> None:
         click.echo(f"cancelwatch: {message}", err=True)
@@ -163,11 +167,7 @@ def _demo_mail(app: App, marketplace: str, headed: bool, layout: str) -> None:
         if not app.as_json:
             wr.print_outcome(wr.outcome_json(outcome, app.clock()), language(cfg))
 
-    say(
-        "demo with order mails: a first check, then a seller order placed during the run, "
-        f"heard by its mail; checks stay {MAIL_GAP_MINUTES:g} min apart, so this takes a "
-        "little over 2 minutes"
-    )
+    say(text(lang, "mail_intro", gap=MAIL_GAP_MINUTES))
     with report.progress_display(language(cfg)) as progress, notifier_for(cfg) as notifier:
         result = run_demo_mail(
             marketplace,
@@ -186,10 +186,7 @@ def _demo_mail(app: App, marketplace: str, headed: bool, layout: str) -> None:
         summary = wr.outcome_json(result.first, app.clock())
         app.emit({**summary, "mail": mail_json(result)}, wr.outcome_printer(language(cfg)))
     if result.alert is None:
-        raise DemoMailFailed(
-            f"the seller order {result.order_id} was not alerted while it could be cancelled "
-            "directly: the lines above say how far the demo got"
-        )
+        raise DemoMailFailed(text(lang, "mail_not_alerted", order_id=result.order_id))
 
 
 @dataclass(frozen=True)
@@ -365,7 +362,7 @@ def run_demo_mail(
     as it happens, `on_first` the first check's outcome; `maildir` keeps the store's mails
     (default: a temporary one)."""
     if marketplace not in mail_marketplaces():
-        raise _no_mail(marketplace)
+        raise _no_mail(marketplace, language(cfg))
     tell = on_step or (lambda _: None)
     with contextlib.ExitStack() as stack:
         if maildir is None:
@@ -394,11 +391,9 @@ def run_demo_mail(
         return result
 
 
-def _no_mail(marketplace: str) -> UsageError:
-    return UsageError(
-        f"demo --mail plays {' or '.join(mail_marketplaces())}, whose order mails "
-        f"cancelwatch knows; {marketplace} has none yet: choose one of those with --marketplace"
-    )
+def _no_mail(marketplace: str, lang: Lang) -> UsageError:
+    sites = text(lang, "mail_sites_joined").join(mail_marketplaces())
+    return UsageError(text(lang, "mail_sites", sites=sites, marketplace=marketplace))
 
 
 def _mail_config(cfg: Config, marketplace: str, base_url: str) -> Config:
@@ -473,9 +468,14 @@ class _MailPhase:
         self._step(
             "placing",
             order.placed_at,
-            f"a new seller order, {order.id}, comes at {_hms(order.placed_at)}; its order "
-            f"mail goes to {maildir}, and the next check may start at {_hms(allowed)} "
-            f"(checks stay {MAIL_GAP_MINUTES:g} min apart)",
+            self._t(
+                "mail_placing",
+                order_id=order.id,
+                at=self._hms(order.placed_at),
+                maildir=maildir,
+                allowed=self._hms(allowed),
+                gap=MAIL_GAP_MINUTES,
+            ),
         )
         source = MaildirSource(DEMO_ACCOUNT, maildir, load_rules(), DEMO_AUTHSERV_ID)
         mail = MailWatch(
@@ -507,31 +507,31 @@ class _MailPhase:
                 return
             self._placed_said = True
             placed_at = self.result.placed_at
-            self._step(
-                "placed",
-                placed_at,
-                f"the seller order {self.result.order_id} was placed at {_hms(placed_at)}",
-            )
+            said = self._t("mail_placed", order_id=self.result.order_id, at=self._hms(placed_at))
+            self._step("placed", placed_at, said)
 
     def _heard(self, heard: Heard) -> None:
         if heard.event.kind == "ordered" and self.result.order_id in heard.event.order_ids:
             self._say_placed()
         self.result.heard.append(heard)
         event = heard.event
-        sent = _hms(event.sent_at) if event.sent_at else "no date"
-        orders = ", ".join(event.order_ids) or "no order number"
-        asked = "asks for a check" if heard.requested else "no new check asked for"
-        self._step(
-            "heard", self.clock(), f"mail heard: {event.kind} ({orders}), sent {sent}: {asked}"
+        said = self._t(
+            "mail_heard",
+            kind=self._t(f"mail_kind_{event.kind}"),
+            orders=", ".join(event.order_ids) or self._t("mail_no_order"),
+            sent=self._hms(event.sent_at) if event.sent_at else self._t("mail_no_date"),
+            asked=self._t("mail_asks" if heard.requested else "mail_asks_not"),
         )
+        self._step("heard", self.clock(), said)
 
     def _check(self, _account: Account) -> None:
         started = self.clock()
-        self._step("check", started, f"check at {_hms(started)}")
+        self._step("check", started, self._t("mail_check", at=self._hms(started)))
         outcome = self.demo.check()
         self.result.checks.append((started, outcome))
         if outcome.error is not None:
-            self._step("failed", self.clock(), f"the check failed: {outcome.error}")
+            failed = self._t("mail_failed", error=explained(outcome.error, self._lang))
+            self._step("failed", self.clock(), failed)
             return
         rows = [*outcome.dispatched.sent, *outcome.dispatched.deferred]
         mine = [
@@ -539,16 +539,24 @@ class _MailPhase:
         ]
         if mine:
             self.result.alert, self.result.alerted_at = mine[0], self.clock()
-            held = "" if mine[0] in outcome.dispatched.sent else " (held for your quiet hours)"
-            self._step("alert", self.clock(), f"alert sent{held}: {mine[0].title}")
+            key = "mail_alert" if mine[0] in outcome.dispatched.sent else "mail_alert_held"
+            self._step("alert", self.clock(), self._t(key, title=mine[0].title))
 
-    def _step(self, kind: str, at: datetime, text: str) -> None:
-        self.say(Step(kind, at, text))
+    def _step(self, kind: str, at: datetime, said: str) -> None:
+        self.say(Step(kind, at, said))
 
+    @property
+    def _lang(self) -> Lang:
+        return language(self.cfg)
 
-def _hms(moment: datetime) -> str:
-    """A moment in this computer's time zone, to the second."""
-    return moment.astimezone().strftime("%H:%M:%S")
+    def _t(self, key: str, /, **values: object) -> str:
+        return text(self._lang, key, **values)
+
+    def _hms(self, moment: datetime) -> str:
+        """A moment on the demo store's marketplace clock, to the second, with its zone."""
+        zone = ZoneInfo(load_selectors(self.demo.store.marketplace).marketplace.timezone)
+        local = moment.astimezone(zone)
+        return f"{local:%H:%M:%S} {local.tzname()}"
 
 
 def mail_json(result: MailDemo) -> dict[str, Any]:

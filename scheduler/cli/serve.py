@@ -27,7 +27,7 @@ from cancelwatch.scheduler.cli.context import App, Clock, pass_app
 from cancelwatch.scheduler.config.schema import ConfigFile, describe
 from cancelwatch.scheduler.config.settings import Config, ServeSettings
 from cancelwatch.scheduler.notify.configured import language
-from cancelwatch.scheduler.policy.words import Lang
+from cancelwatch.scheduler.policy.words import Lang, text
 from cancelwatch.scheduler.state.store import DeliveryRow, State
 from cancelwatch.scheduler.watch import jobs, pacing
 from cancelwatch.scheduler.watch.monitor import FromState
@@ -41,11 +41,6 @@ if TYPE_CHECKING:
     from cancelwatch.scheduler.dashboard.server import Dashboard
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
-_BEYOND_LOOPBACK = (
-    "cancelwatch: listening on {host}, beyond this computer: any device on the network that "
-    "has the address with its token can see your orders, and the page is plain HTTP; do this "
-    "on a network you trust only"
-)
 SENT_SHOWN = 20
 """The newest alerts sent, per account, that the page lists."""
 
@@ -81,9 +76,9 @@ def serve(app: App, port: int | None, host: str | None, url_only: bool) -> None:
     with dashboard_for(
         cfg, state, app.clock, language(cfg), host=settings.host, port=settings.port
     ) as dashboard:
-        announce(dashboard)
+        announce(dashboard, language(cfg))
         wait_until_interrupted()
-    click.echo("cancelwatch: dashboard stopped", err=True)
+    click.echo(text(language(cfg), "serve_stopped"), err=True)
 
 
 def settings_with(
@@ -193,13 +188,10 @@ def watcher_dashboard(
         planned=watcher.planned,
     )
     shown = f"[{settings.host}]" if ":" in settings.host else settings.host
-    click.echo(
-        f"cancelwatch: dashboard on http://{shown}:{dashboard.port}/ (its address with the "
-        "token: `cancelwatch serve --url`)",
-        err=True,
-    )
+    url = f"http://{shown}:{dashboard.port}/"
+    click.echo(text(lang, "serve_in_watch", url=url), err=True)
     if settings.host not in _LOOPBACK:
-        click.echo(_BEYOND_LOOPBACK.format(host=settings.host), err=True)
+        click.echo(text(lang, "serve_beyond_loopback", host=settings.host), err=True)
     return dashboard
 
 
@@ -213,14 +205,14 @@ def host_names(host: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def announce(dashboard: Dashboard) -> None:
+def announce(dashboard: Dashboard, lang: Lang) -> None:
     """The address to open, token included: on stdout, the one place it is shown."""
-    click.echo(f"cancelwatch: dashboard at {dashboard.url('127.0.0.1')}")
+    click.echo(text(lang, "serve_at", url=dashboard.url("127.0.0.1")))
     if dashboard.host not in _LOOPBACK:
         shown = socket.gethostname() if dashboard.host in ("0.0.0.0", "::") else dashboard.host
-        click.echo(f"cancelwatch: from another device: {dashboard.url(shown)}")
-        click.echo(_BEYOND_LOOPBACK.format(host=dashboard.host), err=True)
-    click.echo("cancelwatch: Ctrl-C stops it", err=True)
+        click.echo(text(lang, "serve_from_elsewhere", url=dashboard.url(shown)))
+        click.echo(text(lang, "serve_beyond_loopback", host=dashboard.host), err=True)
+    click.echo(text(lang, "serve_ctrl_c"), err=True)
 
 
 def wait_until_interrupted() -> None:

@@ -1,7 +1,7 @@
 """What the command line says on stderr, in English and Japanese: the prefix of an error
 and of a log line, progress, the lead sentence of an error a user acts on
-(scheduler/cli/main.py), the demo's and the watcher's lines, and why a desktop
-notification was not shown.
+(scheduler/cli/main.py), the demo's, the watcher's and the dashboard's lines, and why a
+desktop notification was not shown.
 
 An error raised deep down (the browser, the crawl, the secret store) keeps its English
 message, which names the page, the file or Playwright's own words: in Japanese a lead
@@ -44,11 +44,47 @@ EN: Mapping[str, str] = {
     "demo_store_at": "demo store for {marketplace} at {url}",
     "demo_store_layout_at": "demo store for {marketplace}, {layout} layout at {url}",
     "demo_stopped": "cancelwatch: demo stopped",
+    "demo_one_at_a_time": "demo --mail and --serve go one at a time: choose one",
+    # -- demo --mail --
+    "mail_intro": "demo with order mails: a first check, then a seller order placed during the "
+    "run, heard by its mail; checks stay {gap:g} min apart, so this takes a little over 2 "
+    "minutes",
+    "mail_placing": "a new seller order, {order_id}, comes at {at}; its order mail goes to "
+    "{maildir}, and the next check may start at {allowed} (checks stay {gap:g} min apart)",
+    "mail_placed": "the seller order {order_id} was placed at {at}",
+    "mail_heard": "mail heard: {kind} ({orders}), sent {sent}: {asked}",
+    "mail_kind_ordered": "ordered",
+    "mail_kind_shipped": "shipped",
+    "mail_kind_delivered": "delivered",
+    "mail_kind_cancelled": "cancelled",
+    "mail_no_date": "no date",
+    "mail_no_order": "no order number",
+    "mail_asks": "asks for a check",
+    "mail_asks_not": "no new check asked for",
+    "mail_check": "check at {at}",
+    "mail_failed": "the check failed: {error}",
+    "mail_alert": "alert sent: {title}",
+    "mail_alert_held": "alert sent (held for your quiet hours): {title}",
+    "mail_not_alerted": "the seller order {order_id} was not alerted while it could be "
+    "cancelled directly: the lines above say how far the demo got",
+    "mail_sites": "demo --mail plays {sites}, whose order mails cancelwatch knows; "
+    "{marketplace} has none yet: choose one of those with --marketplace",
+    "mail_sites_joined": " or ",
     # -- the watcher (scheduler/cli/watch.py) --
     "watch_started": "cancelwatch: watching {accounts} account(s), every {interval:g} min and "
     "before deadlines, at least {gap:g} min apart; alerts from {path}",
     "watch_stopped": "cancelwatch: stopped",
     "watch_check_failed": "cancelwatch: {account}: {message}",
+    # -- the dashboard (scheduler/cli/serve.py) --
+    "serve_at": "cancelwatch: dashboard at {url}",
+    "serve_from_elsewhere": "cancelwatch: from another device: {url}",
+    "serve_beyond_loopback": "cancelwatch: listening on {host}, beyond this computer: any "
+    "device on the network that has the address with its token can see your orders, and the "
+    "page is plain HTTP; do this on a network you trust only",
+    "serve_ctrl_c": "cancelwatch: Ctrl-C stops it",
+    "serve_stopped": "cancelwatch: dashboard stopped",
+    "serve_in_watch": "cancelwatch: dashboard on {url} (its address with the token: "
+    "`cancelwatch serve --url`)",
     # -- a notification not shown (scheduler/notify) --
     "log_desktop_failed": "desktop notification not shown: {error}",
     "log_channel_failed": "notification channel {channel} failed: {error}",
@@ -95,10 +131,44 @@ JA: Mapping[str, str] = {
     "demo_store_at": "{marketplace}のデモストア: {url}",
     "demo_store_layout_at": "{marketplace}のデモストア（{layout}レイアウト）: {url}",
     "demo_stopped": "cancelwatch: デモを終了しました",
+    "demo_one_at_a_time": "demo の --mail と --serve は同時には使えません。"
+    "どちらか一方にしてください",
+    "mail_intro": "注文メール付きのデモです。最初の確認のあと、実行中に出品者の注文が入り、"
+    "その注文メールを受け取ります。確認の間は{gap:g}分以上空けるので、2分あまりかかります",
+    "mail_placing": "出品者の新しい注文 {order_id} が{at}に入ります。注文メールは{maildir}に届き、"
+    "次の確認は{allowed}から始められます（確認の間は{gap:g}分以上）",
+    "mail_placed": "出品者の注文 {order_id} が{at}に入りました",
+    "mail_heard": "メールを受け取りました: {kind}（{orders}）、送信 {sent}: {asked}",
+    "mail_kind_ordered": "注文",
+    "mail_kind_shipped": "発送",
+    "mail_kind_delivered": "配達",
+    "mail_kind_cancelled": "キャンセル",
+    "mail_no_date": "日時なし",
+    "mail_no_order": "注文番号なし",
+    "mail_asks": "確認を頼みます",
+    "mail_asks_not": "新しい確認は頼みません",
+    "mail_check": "{at}に確認",
+    "mail_failed": "確認に失敗しました: {error}",
+    "mail_alert": "通知を送りました: {title}",
+    "mail_alert_held": "通知を送りました（通知を控える時間帯のため保留中）: {title}",
+    "mail_not_alerted": "出品者の注文 {order_id} は、"
+    "直接キャンセルできるうちに通知されませんでした。デモがどこまで進んだかは上の行のとおりです",
+    "mail_sites": "demo --mail が演じるのは注文メールをcancelwatchが知っている{sites}です。"
+    "{marketplace}のメールはまだ知りません。--marketplaceでそのどれかを選んでください",
+    "mail_sites_joined": "、",
     "watch_started": "cancelwatch: {accounts}件のアカウントを見守っています（{interval:g}分ごとと"
     "期限の前、確認の間は{gap:g}分以上）。通知の記録: {path}",
     "watch_stopped": "cancelwatch: 終了しました",
     "watch_check_failed": "cancelwatch: {account}: {message}",
+    "serve_at": "cancelwatch: ダッシュボード: {url}",
+    "serve_from_elsewhere": "cancelwatch: ほかの機器からは: {url}",
+    "serve_beyond_loopback": "cancelwatch: {host}で待ち受けています。このコンピューターの外からも"
+    "見えます。トークン付きのアドレスを知っているネットワーク上の機器なら、どれでも注文を見られます。"
+    "ページは暗号化されないHTTPです。信頼できるネットワークでだけ使ってください",
+    "serve_ctrl_c": "cancelwatch: Ctrl-Cで終了します",
+    "serve_stopped": "cancelwatch: ダッシュボードを終了しました",
+    "serve_in_watch": "cancelwatch: ダッシュボード: {url}"
+    "（トークン付きのアドレスは`cancelwatch serve --url`で表示できます）",
     "log_desktop_failed": "デスクトップ通知を表示できませんでした: {error}",
     "log_channel_failed": "通知チャネル {channel} で送れませんでした: {error}",
     "desktop_no_service": "この環境にはデスクトップ通知の仕組みがありません",
