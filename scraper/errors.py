@@ -35,6 +35,14 @@ class BrowserUnavailable(ConfigError):
     """
 
 
+class UnreadableFile(UsageError):
+    """A file the user handed in cannot be read as one: missing, not a regular file, too
+    large, empty, not an HTML page. The message names the file and what is wrong.
+
+    Next: check the path, or save the page again from the browser.
+    """
+
+
 class NoDisplay(UsageError):
     """A visible browser (`--headed`) was asked for on a machine without a display.
 

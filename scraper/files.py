@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cancelwatch.scraper.errors import ConfigError, UsageError
+from cancelwatch.scraper.errors import ConfigError, UnreadableFile, UsageError
 
 MAX_TOML_DEPTH = 8
 """Tables and lists nested deeper than this are refused: our files need 3 at most, and
@@ -33,7 +33,7 @@ def read_regular_file(
 ) -> bytes:
     """At most `limit` bytes of the regular file at `path`, without ever blocking: a FIFO, a
     socket, a device (/dev/zero, /dev/urandom) or a directory is refused in one line, and a
-    file is never read past `limit` + 1 bytes. Raises UsageError."""
+    file is never read past `limit` + 1 bytes. Raises UnreadableFile."""
     say = too_big or (lambda p, size: f"{p}: the file is {size}, more than cancelwatch reads")
     try:
         _refuse_special(path, path.stat().st_mode)
@@ -43,17 +43,17 @@ def read_regular_file(
             info = os.fstat(fh.fileno())
             _refuse_special(path, info.st_mode)
             if info.st_size > limit:
-                raise UsageError(say(path, _megabytes(info.st_size)))
+                raise UnreadableFile(say(path, _megabytes(info.st_size)))
             data = fh.read(limit + 1)
     except FileNotFoundError:
         what = "is a link to a file that does not exist" if path.is_symlink() else "no such file"
-        raise UsageError(f"{path}: {what}") from None
+        raise UnreadableFile(f"{path}: {what}") from None
     except PermissionError:
-        raise UsageError(f"{path}: permission denied") from None
+        raise UnreadableFile(f"{path}: permission denied") from None
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise UnreadableFile(f"{path}: cannot read: {exc.strerror or exc}") from None
     if len(data) > limit:  # a file that grew, or one (in /proc) whose size says nothing
-        raise UsageError(say(path, f"more than {_megabytes(limit)}"))
+        raise UnreadableFile(say(path, f"more than {_megabytes(limit)}"))
     return data
 
 
@@ -64,9 +64,9 @@ def _megabytes(size: int) -> str:
 def _refuse_special(path: Path, mode: int) -> None:
     for test, what in _SPECIAL:
         if test(mode):
-            raise UsageError(f"{path}: {what}")
+            raise UnreadableFile(f"{path}: {what}")
     if not stat.S_ISREG(mode):
-        raise UsageError(f"{path}: not a regular file; {_ONLY_REGULAR}")
+        raise UnreadableFile(f"{path}: not a regular file; {_ONLY_REGULAR}")
 
 
 def read_toml(

@@ -40,6 +40,7 @@ from cancelwatch.scraper.errors import (
     NoDisplay,
     SelectorFailure,
     SignInNeeded,
+    UnreadableFile,
 )
 from tests.pages import JP, parse_file
 
@@ -322,6 +323,7 @@ def test_the_installed_demo_speaks_the_locales_language_on_stderr(
         (SelectorFailure("the page shows orders but order_id matched none"), "読み取れません"),
         (SecretsUnavailable("keyring found no backend"), "安全にしまう"),
         (DamagedState("state.db: orders row 3: status 'x'"), "状態データベース"),
+        (UnreadableFile("/home/me/page.html: no such file"), "ファイルを読めません"),
     ],
 )
 def test_an_error_from_below_leads_with_a_sentence_in_the_users_language(
@@ -396,6 +398,15 @@ def test_parse_prints_a_page_in_the_users_language(home: Path, lang: str, page: 
         assert re.search(
             r"│503-2094418-6637205 .*│ 未発送 +│ 可 +│ 予約注文、発売日 2027-01-15", out
         )
+
+
+def test_a_page_that_is_not_there_is_said_in_the_users_language(home: Path) -> None:
+    _config(home, "ja")
+    missing = home / "page.html"
+    code, out, err = cancelwatch("parse", str(missing))
+    assert (code, out) == (2, "")
+    assert err.startswith("cancelwatch: エラー: そのファイルを読めません。"), err
+    assert err.endswith(f"（詳細: {missing}: no such file）\n"), err
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

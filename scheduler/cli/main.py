@@ -25,6 +25,7 @@ from cancelwatch.scraper.errors import (
     NoDisplay,
     SelectorFailure,
     SignInNeeded,
+    UnreadableFile,
 )
 from cancelwatch.scraper.paths import data_dir
 
@@ -144,6 +145,7 @@ _LEADS: tuple[tuple[type[CancelwatchError], str], ...] = (
     (AmazonUnavailable, "lead_unreachable"),
     (SelectorFailure, "lead_unreadable"),
     (SecretsUnavailable, "lead_secrets"),
+    (UnreadableFile, "lead_file"),
     (StateError, "lead_state"),
 )
 """The errors raised where the user's language is not known (the browser, the crawl, the

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from selectolax.lexbor import LexborHTMLParser
 
-from cancelwatch.scraper.errors import SelectorFailure, UsageError
+from cancelwatch.scraper.errors import SelectorFailure, UnreadableFile
 from cancelwatch.scraper.files import read_regular_file
 from cancelwatch.scraper.read.regex import linear_regex
 
@@ -106,17 +106,17 @@ class PageText:
 
 
 def read_page(path: Path) -> PageText:
-    """The text of a saved HTML file. Raises UsageError naming the file and what is wrong."""
+    """The text of a saved HTML file. Raises UnreadableFile naming the file and what is wrong."""
     data = read_regular_file(path, MAX_PAGE_BYTES, _too_big_page)
     if not data.strip():
-        raise UsageError(f"{path}: the file is empty; save the page again from the browser")
+        raise UnreadableFile(f"{path}: the file is empty; save the page again from the browser")
     bom = _bom(data)
     head = data[:_SNIFF]
     if bom is None and b"\x00" in head:
-        raise UsageError(f"{path}: this is a binary file, not an HTML page")
+        raise UnreadableFile(f"{path}: this is a binary file, not an HTML page")
     text, warnings = decode_page(data, bom)
     if not _HTML_MARK.search(text, 0, _SNIFF):
-        raise UsageError(
+        raise UnreadableFile(
             f"{path}: this does not look like an HTML page (no <html>, <head> or <body>); "
             "save it with the browser's 'Save Page As… (HTML only)'"
         )

@@ -33,6 +33,7 @@ EN: Mapping[str, str] = {
     "lead_unreadable": "",
     "lead_secrets": "",
     "lead_state": "",
+    "lead_file": "",
     # -- state.db, when SQLite refuses it --
     "db_busy": "the state database {path} stayed busy ({said}): another cancelwatch is "
     "writing to it; try again in a minute",
@@ -122,6 +123,8 @@ JA: Mapping[str, str] = {
     "lead_secrets": "パスワードや鍵を安全にしまう場所がありません。"
     "詳細のとおりに用意してから、もう一度実行してください",
     "lead_state": "状態データベースを使えません",
+    "lead_file": "そのファイルを読めません。ファイルの場所を確かめるか、"
+    "ページをブラウザーから保存し直してください",
     "db_busy": "状態データベース {path} が使用中のままです（{said}）。"
     "別のcancelwatchが書き込んでいます。1分ほどしてからもう一度試してください",
     "db_full": "状態データベース {path} に書き込めません（{said}）。"
