@@ -197,6 +197,19 @@ def test_status_speaks_one_language(checked: Checked, lang: str) -> None:
     assert said[lang] in out
 
 
+def test_reminders_planned_in_english_are_listed_in_the_language_chosen_since(
+    checked: Checked, home: Path
+) -> None:
+    """The pre-order's reminders were planned while notify.language was en; the user has
+    switched to ja: status lists them as they will go out, in Japanese (issue 12)."""
+    names = checked("en")
+    _config(home, "ja", ACCOUNT)
+    code, out, err = cancelwatch("status", at=NOW + 10 * MIN)
+    assert code == 0, err
+    assert_in_language(out, "ja", names)
+    assert f"{PREORDER} のキャンセル期限まであと1日" in out, out
+
+
 @pytest.mark.parametrize(("locale", "lang"), [("ja_JP.UTF-8", "ja"), ("en_US.UTF-8", "en")])
 def test_the_locale_chooses_when_the_config_does_not(
     checked: Checked, monkeypatch: pytest.MonkeyPatch, locale: str, lang: str

@@ -58,7 +58,7 @@ def demo_dashboard(tmp_path_factory) -> Iterator[Dashboard]:
 
     with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(1) as pool:
         patch.setenv("CANCELWATCH_HOME", str(home))
-        patch.setattr(cli_serve, "announce", shown.append)
+        patch.setattr(cli_serve, "announce", lambda dashboard, _lang: shown.append(dashboard))
         patch.setattr(cli_serve, "wait_until_interrupted", until_stopped)
         done = pool.submit(run, cli, ["demo", "--serve"], app=App(clock=lambda: NOW))
         done.add_done_callback(lambda _: ready.set())

@@ -104,7 +104,8 @@ def status(app: App, account: str | None) -> None:
         for name in names
         if name in cfg.accounts
     ]
-    summary = wr.status_json(checks, open_orders, state.pending_alerts(account), next_checks, now)
+    pending = state.pending_alerts(account)
+    summary = wr.status_json(checks, open_orders, pending, next_checks, now, lang=lang)
     app.emit(summary, wr.status_printer(lang, now, _zones(cfg, state, names)))
 
 

@@ -267,9 +267,9 @@ def status_board(
             if name in cfg.accounts:
                 mine = planned(name) if planned else None
                 next_checks.append((name, mine or pacing.next_planned(state, cfg, name, now, lang)))
-            status = wr.status_json(
-                [last] if last else [], open_orders, state.pending_alerts(name), next_checks, now
-            )
+            checks = [last] if last else []
+            pending = state.pending_alerts(name)
+            status = wr.status_json(checks, open_orders, pending, next_checks, now, lang=lang)
             entries.append(
                 {
                     "account": name,

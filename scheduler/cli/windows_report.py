@@ -16,6 +16,7 @@ from cancelwatch.scheduler.policy.assess import Assessment, Window
 from cancelwatch.scheduler.policy.moments import clock_time, shown, span
 from cancelwatch.scheduler.policy.words import TEXTS, Lang, text
 from cancelwatch.scheduler.state.store import AlertRow, CheckRow
+from cancelwatch.scheduler.watch import alerts as al
 from cancelwatch.scheduler.watch.monitor import Outcome
 from cancelwatch.scheduler.watch.planner import Planned
 from cancelwatch.scraper.read.markup import load_selectors
@@ -66,14 +67,14 @@ def outcome_json(outcome: Outcome, now: datetime) -> dict[str, Any]:
     }
 
 
-def _alert_json(row: AlertRow) -> dict[str, Any]:
+def _alert_json(row: AlertRow, title: str | None = None) -> dict[str, Any]:
     return {
         "account": row.account,
         "order_id": row.order_id,
         "kind": row.kind,
         "lead": row.lead,
         "due_at": row.due_at.isoformat(),
-        "title": row.title,
+        "title": row.title if title is None else title,
         "sent_at": row.sent_at.isoformat() if row.sent_at else None,
         "channels": row.channel.split(",") if row.channel else [],
     }
@@ -167,7 +168,11 @@ def status_json(
     pending: list[AlertRow],
     next_checks: list[tuple[str, Planned]],
     now: datetime,
+    *,
+    lang: Lang,
 ) -> dict[str, Any]:
+    """What `status` and the dashboard show. A reminder still to come is titled as it will
+    go out at its moment, in `lang` (not in the language it was planned in)."""
     return {
         "next_checks": [
             {
@@ -190,7 +195,7 @@ def status_json(
             for c in checks
         ],
         "open_orders": open_orders,
-        "next_alerts": [_alert_json(r) for r in pending],
+        "next_alerts": [_alert_json(r, al.wording_at(r, r.due_at, lang)[0]) for r in pending],
     }
 
 
