@@ -5,6 +5,7 @@ read them."""
 
 from __future__ import annotations
 
+import ast
 import logging
 import os
 import re
@@ -28,6 +29,7 @@ from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.cli.main import cli, run
 from cancelwatch.scheduler.policy.moments import clock_time, relative, shown, span
 from cancelwatch.scheduler.policy.words import Lang
+from cancelwatch.scheduler.policy.words.messages import LOGGED_JA
 from cancelwatch.scheduler.state.schema import DamagedState
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scheduler.watch.monitor import Outcome
@@ -447,3 +449,49 @@ def test_a_check_of_the_watcher_that_failed_says_so_in_the_users_language(
     # The lead and the command it names; the English detail follows in Japanese.
     names = {"main", "cancelwatch", "cancelwatch login --headed"}
     assert_in_language(err.split("（詳細:")[0], lang, names)
+
+
+# ---- log lines --------------------------------------------------------------------------------
+
+PLACEHOLDER = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdrgfi]")
+PACKAGES = [Path(cli_main.__file__).parents[2] / name for name in ("scheduler", "scraper")]
+
+
+def _logged_at_warning_or_above() -> set[str]:
+    """Every message the code logs as a warning or worse, as its format string."""
+    found = set()
+    for path in (p for package in PACKAGES for p in package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("warning", "error", "exception", "critical")
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_every_log_line_a_user_sees_has_its_japanese() -> None:
+    """A warning added without its Japanese fails here; "%s" logs a message worded
+    already (an error of cancelwatch's, in the user's language)."""
+    logged = _logged_at_warning_or_above()
+    assert len(logged) > 10  # the scan found the code
+    assert logged - set(LOGGED_JA) == {"%s"}
+    assert set(LOGGED_JA) - logged == set()  # none left over from a line reworded since
+    for english, japanese in LOGGED_JA.items():
+        assert PLACEHOLDER.findall(english) == PLACEHOLDER.findall(japanese), english
+
+
+def test_a_log_line_is_worded_in_the_users_language(home: Path) -> None:
+    record = logging.LogRecord(
+        "x", logging.WARNING, __file__, 1, "check of %s failed: %s", ("main", "boom"), None
+    )
+    _config(home, "ja")
+    formatter = cli_main._InLanguage(App(clock=lambda: NOW).language)
+    assert formatter.format(record) == "cancelwatch: 警告: main の確認に失敗しました: boom"
+    _config(home, "en")
+    formatter = cli_main._InLanguage(App(clock=lambda: NOW).language)
+    assert formatter.format(record) == "cancelwatch: WARNING: check of main failed: boom"

@@ -15,6 +15,7 @@ import click
 
 from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.policy.words import TEXTS, Lang, text
+from cancelwatch.scheduler.policy.words.messages import LOGGED_JA
 from cancelwatch.scheduler.state.schema import StateError
 from cancelwatch.scheduler.state.store import DB_NAME
 from cancelwatch.scraper.browse.credentials import SecretsUnavailable, hold_passphrase
@@ -96,7 +97,7 @@ class _InLanguage(logging.Formatter):
         lang = self._lang()
         key = f"level_{record.levelname}"
         level = text(lang, key) if key in TEXTS[lang] else record.levelname
-        line = text(lang, "log_line", level=level, message=record.getMessage())
+        line = text(lang, "log_line", level=level, message=_logged(record, lang))
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
@@ -136,6 +137,15 @@ def run(command: click.Command, argv: list[str] | None, *, app: App | None = Non
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     return EXIT_OK
+
+
+def _logged(record: logging.LogRecord, lang: Lang) -> str:
+    """The record's message in `lang`: a line the table words in Japanese, filled with its
+    values (which stay as they are); any other as logged."""
+    worded = LOGGED_JA.get(record.msg) if lang == "ja" and isinstance(record.msg, str) else None
+    if worded is None:
+        return record.getMessage()
+    return worded % record.args if record.args else worded
 
 
 _LEADS: tuple[tuple[type[CancelwatchError], str], ...] = (

@@ -181,3 +181,59 @@ JA: Mapping[str, str] = {
     "desktop_timeout": "通知サービスが{seconds:g}秒以内に応答しませんでした",
     "desktop_refused": "通知サービスが通知を受け付けませんでした",
 }
+
+LOGGED_JA: Mapping[str, str] = {
+    # The log lines a user sees at the default level (warnings and errors), by the English
+    # format the code logs them with, as gettext keys its catalogs; the same placeholders in
+    # the same order. scheduler/cli/main.py words a line in Japanese by this table; the
+    # values filled in (an error's English detail) stay as they are.
+    "session file for %s has no key in the secret store; signing in again": (
+        "%s のセッションファイルの鍵が秘密情報の保管庫にありません。サインインし直します"
+    ),
+    "session file for %s cannot be decrypted; signing in again": (
+        "%s のセッションファイルを復号できません。サインインし直します"
+    ),
+    "%s asks for %s: answer it in the browser window": (
+        "%sが%sを求めています。ブラウザーの画面で答えてください"
+    ),
+    "could not keep a copy of the page: %s": "ページの控えを保存できませんでした: %s",
+    "check of %s failed: %s": "%s の確認に失敗しました: %s",
+    "a check of unknown account %r was requested; ignored": (
+        "知らないアカウント %r の確認を頼まれました。無視します"
+    ),
+    "a check failed; the watcher goes on": "確認に失敗しました。監視は続けます",
+    "a scheduled job failed; the watcher goes on": "予定の処理に失敗しました。監視は続けます",
+    "mail of %s stopped: %s": "%s のメールの受信が止まりました: %s",
+    "mail of %s stopped on an unexpected error": ("%s のメールの受信が思わぬエラーで止まりました"),
+    "mail of %s: the check was not started: %s": "%s のメール: 確認を始めませんでした: %s",
+    "the check of a stopping watcher did not end within %g s; killed": (
+        "終了中の監視の確認が%g秒以内に終わらなかったため、止めました"
+    ),
+    "mail of %s: %s (%s); connecting again in %.1f s": (
+        "%s のメール: %s（%s）。%.1f秒後につなぎ直します"
+    ),
+    "mail of %s: the server renumbered %s (UIDVALIDITY changed); mails that arrived while "
+    "cancelwatch was away are not read again": (
+        "%s のメール: サーバーが%sの番号を付け直しました（UIDVALIDITYの変更）。"
+        "cancelwatchが止まっていた間に届いたメールは読み直しません"
+    ),
+    "could not open the order page": "注文ページを開けませんでした",
+    "cannot hold a lock in %s (%s): an alert whose delivery was cut off is taken over only "
+    "when its claim's lease runs out": (
+        "%s にロックを置けません（%s）。送信が途中で止まった通知は、"
+        "その引き受けの期限が切れてから引き継ぎます"
+    ),
+    "%s: journal mode is %s, not WAL (a network file system?)": (
+        "%s: ジャーナルモードがWALではなく%sです（ネットワーク上のファイルシステム？）"
+    ),
+    "%s was empty (0 bytes): started a new database in it; if it held your order history, "
+    "put a backup of it back in its place": (
+        "%s が空（0バイト）だったので、新しいデータベースを作りました。"
+        "注文の履歴が入っていたはずなら、バックアップを元の場所に戻してください"
+    ),
+    "demo store: could not deliver an order mail": "デモストア: 注文メールを届けられませんでした",
+    "demo store failed on %s %s": "デモストアが %s %s で失敗しました",
+    "read-only guard could not judge a request; refusing it": (
+        "読み取り専用の見張りがリクエストを判断できなかったため、拒否しました"
+    ),
+}
