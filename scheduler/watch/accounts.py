@@ -79,7 +79,10 @@ def check_account(
         with (
             load_session_ahead(target) as session,
             open_browser(
-                cfg.browser.executable, headed=headed, block_resources=cfg.browser.block_resources
+                cfg.browser.executable,
+                headed=headed,
+                block_resources=cfg.browser.block_resources,
+                marketplace=account.marketplace,
             ) as browser,
         ):
             return read_orders(

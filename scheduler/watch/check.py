@@ -15,7 +15,7 @@ from typing import Any
 from playwright.sync_api import Browser, sync_playwright
 
 from cancelwatch.scheduler.policy.words import Lang, text
-from cancelwatch.scraper.browse.browser import find_browser, launch, new_context
+from cancelwatch.scraper.browse.browser import find_browser, launch, new_context, own_context
 from cancelwatch.scraper.browse.crawl import Crawl, CrawlResult, Sight
 from cancelwatch.scraper.browse.credentials import (
     Credentials,
@@ -45,17 +45,32 @@ class Target:
 
 @contextmanager
 def open_browser(
-    executable: str | None = None, *, headed: bool = False, block_resources: bool = True
+    executable: str | None = None,
+    *,
+    headed: bool = False,
+    block_resources: bool = True,
+    marketplace: str | None = None,
 ) -> Iterator[Browser]:
     """A browser for the length of one check: the daemon keeps none open between checks.
 
-    A person answering a CAPTCHA or WAF puzzle (`headed`) needs to see its images."""
+    A person answering a CAPTCHA or WAF puzzle (`headed`) needs to see its images. With
+    `marketplace`, the browser is for one read of that site: `read_orders` reads it in the
+    launch's own context (`own_context`) instead of opening another."""
+    locale = _locale(marketplace) if marketplace is not None else None
     with sync_playwright() as playwright:
         choice = find_browser(executable, playwright=playwright)
         with launch(
-            playwright, choice, headless=not headed, block_resources=block_resources and not headed
+            playwright,
+            choice,
+            headless=not headed,
+            block_resources=block_resources and not headed,
+            locale=locale,
         ) as browser:
             yield browser
+
+
+def _locale(marketplace: str) -> str:
+    return "ja-JP" if load_selectors(marketplace).marketplace.language == "ja" else "en-US"
 
 
 def session_wanted(account: str, *, loaded: bool) -> bool:
@@ -90,14 +105,16 @@ def read_orders(
         state = session()
     else:
         state = load_session(target.account, target.store) if target.store else None
-    context = new_context(
+    locale = _locale(target.marketplace)
+    own = own_context(browser, site=target.base_url, storage_state=state, locale=locale)  # type: ignore[arg-type]
+    context = own or new_context(
         browser,
         site=target.base_url,
         storage_state=state,  # type: ignore[arg-type]
-        locale="ja-JP" if sel.marketplace.language == "ja" else "en-US",
+        locale=locale,
     )
     try:
-        page = context.new_page()
+        page = own.pages[0] if own is not None else context.new_page()
         signer = SignIn(
             page, target.marketplace, target.credentials, headed=headed, account=target.account
         )
@@ -119,7 +136,8 @@ def read_orders(
             save_session(target.account, dict(context.storage_state()), target.store)
         return result
     finally:
-        context.close()
+        if own is None:
+            context.close()
 
 
 def _per_page(

@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from filelock import FileLock, Timeout
 from playwright.sync_api import (
@@ -228,12 +229,16 @@ def launch(
     *,
     headless: bool = True,
     block_resources: bool = True,
+    locale: str | None = None,
 ) -> Iterator[Browser]:
     """The chosen browser, running with the read-only guard installed (no opt-out), for
     the length of the `with` block; then closed, its profile folder removed.
 
     Open contexts on it with `new_context`. With block_resources, images, fonts and media
     are refused too: pages are read for their markup, and the heavy parts cost time.
+    With `locale`, the launch's own context (its profile and first tab) speaks it and is
+    kept for one reader to claim (`own_context`): a browser launched for one check then
+    starts no second context and renderer.
     """
     if not headless:
         _require_display()
@@ -249,6 +254,7 @@ def launch(
             args=list(LAUNCH_ARGS),
             env=browser_environment(),
             service_workers="block",
+            locale=locale,
         )
     except PlaywrightError as exc:
         profile.remove()
@@ -257,11 +263,15 @@ def launch(
         raise BrowserUnavailable(
             f"could not start the browser {what} (from {choice.source}): {first_line}"
         ) from exc
-    # The profile's own first tab is never used: closing it frees a renderer process.
-    for page in persistent.pages:
-        page.close()
+    if locale is None:
+        # Nobody claims the first tab: closing it frees a renderer process.
+        for page in persistent.pages:
+            page.close()
     try:
-        yield _guarded(persistent, block_resources)
+        browser = _guarded(persistent, block_resources)
+        if locale is not None:
+            _OWN[browser] = _Own(persistent, locale)
+        yield browser
     finally:
         with contextlib.suppress(PlaywrightError):
             persistent.close()
@@ -278,6 +288,34 @@ def _guarded(persistent: BrowserContext, block_resources: bool) -> Browser:
     except PlaywrightError as exc:
         raise BrowserUnavailable(f"could not install the read-only guard: {exc}") from exc
     return browser
+
+
+@dataclass
+class _Own:
+    context: BrowserContext
+    locale: str
+    claimed: bool = False
+
+
+_OWN: WeakKeyDictionary[Browser, _Own] = WeakKeyDictionary()
+
+
+def own_context(
+    browser: Browser, *, site: str, storage_state: StorageState | None, locale: str
+) -> BrowserContext | None:
+    """The context `launch` started with (its persistent profile, with the first tab
+    open), set up to read `site` with `storage_state`, for the first caller that wants
+    it in the locale it was launched with; None for any other (use `new_context`). Never
+    close it: it is the browser's own, and closes with the browser. The guard covers it
+    as every other target (it sits on the browser, not on a context)."""
+    own = _OWN.get(browser)
+    if own is None or own.claimed or own.locale != locale or not own.context.pages:
+        return None
+    own.claimed = True
+    guard_of(browser).policy.add_site(site)
+    if storage_state is not None:
+        own.context.set_storage_state(storage_state)
+    return own.context
 
 
 def new_context(
