@@ -487,6 +487,7 @@ marketplace = "{marketplace}"
 base_url = "{base_url}"
 [crawl]
 delay_seconds = {delay}
+refresh_hours = {refresh}
 [notify]
 desktop = false
 """
@@ -633,7 +634,9 @@ def bare_cycle(url: str, storage_state: Path, browser: str | None) -> tuple[floa
     return time.perf_counter() - began, float(done.stdout)
 
 
-def warm_vs_bare(marketplace: str, repeat: int, browser: str | None) -> list[WarmRound]:
+def warm_vs_bare(
+    marketplace: str, repeat: int, browser: str | None, refresh_hours: float = 6.0
+) -> list[WarmRound]:
     """A warm-session 30-order `cancelwatch check` against a bare browser cycle, round by
     round on the same store: a first, untimed check signs in and saves the session."""
     home = Path(tempfile.mkdtemp(prefix="cancelwatch-warm-"))
@@ -642,7 +645,10 @@ def warm_vs_bare(marketplace: str, repeat: int, browser: str | None) -> list[War
         env = _warm_env(home)
         with store_process(marketplace, WARM_TOTAL) as store:
             config = WARM_CONFIG.format(
-                marketplace=marketplace, base_url=store.base_url, delay=WARM_DELAY_SECONDS
+                marketplace=marketplace,
+                base_url=store.base_url,
+                delay=WARM_DELAY_SECONDS,
+                refresh=refresh_hours,
             )
             (home / "config.toml").write_text(config)
             run = functools.partial(subprocess.run, env=env, cwd=ROOT, check=True, timeout=120)
@@ -743,6 +749,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warm-repeat", type=int, default=7, help="rounds of warm check and bare cycle (7)"
     )
+    parser.add_argument(
+        "--refresh-hours",
+        type=float,
+        default=6.0,
+        help="crawl.refresh_hours of the warm check; 0 reads every page every time (6)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -755,7 +767,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {procfs.machine()}")
     print(_software(args.browser))
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    warm = warm_vs_bare(args.marketplace, args.warm_repeat, args.browser)
+    warm = warm_vs_bare(args.marketplace, args.warm_repeat, args.browser, args.refresh_hours)
     if args.warm_only:
         report_warm(warm)
         return 0
