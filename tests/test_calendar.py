@@ -35,6 +35,7 @@ from cancelwatch.scraper.read.model import (
     OrderStatus,
     PreOrder,
 )
+from tests.state_helpers import later_order_columns
 
 NOW = datetime(2026, 10, 30, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo, 20:00 PDT the day before
 JP, US = "amazon.co.jp", "amazon.com"
@@ -514,7 +515,7 @@ def test_a_version_4_database_gains_the_calendar_table(
 ) -> None:
     path = tmp_path / "state.db"
     monkeypatch.setattr(state_module, "MIGRATIONS", state_module.MIGRATIONS[:4])
-    with State.open(path) as old:
+    with State.open(path) as old, later_order_columns(old._conn, 4):
         old.record_check("main", JP, jp_orders(), {}, now=NOW, alerts=[])
     monkeypatch.undo()
     with State.open(path) as opened:

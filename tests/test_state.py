@@ -52,6 +52,7 @@ from cancelwatch.scraper.read.model import (
     Tracking,
     to_json,
 )
+from tests.state_helpers import later_order_columns
 
 REPO = Path(__file__).resolve().parent.parent
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -244,14 +245,8 @@ def _opened_at_version(db: Path, version: int, monkeypatch: pytest.MonkeyPatch) 
                 "INSERT INTO accounts (name, marketplace, created_at) VALUES (?, ?, ?)",
                 (ACCOUNT, MARKET, T0.isoformat(timespec="microseconds")),
             )
-        # Today's code also writes when an order's pages were read (step 6): give it those
-        # columns while the test writes, and take them away after, as that version had none.
-        read_columns = ("details_read_at", "tracking_read_at") if version < 6 else ()
-        for column in read_columns:
-            opened._conn.execute(f"ALTER TABLE orders ADD COLUMN {column} TEXT")
-        yield opened
-        for column in read_columns:
-            opened._conn.execute(f"ALTER TABLE orders DROP COLUMN {column}")
+        with later_order_columns(opened._conn, version):
+            yield opened
 
 
 def test_a_database_made_before_the_application_id_opens_with_its_data(
