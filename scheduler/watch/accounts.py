@@ -164,7 +164,12 @@ def sign_in_account(
         cfg.browser.executable, headed=headed, block_resources=cfg.browser.block_resources
     ) as browser:
         return read_orders(
-            target, browser, options=one_page, headed=headed, today=local_today(clock)
+            target,
+            browser,
+            options=one_page,
+            headed=headed,
+            today=local_today(clock),
+            lang=language(cfg),
         )
 
 
