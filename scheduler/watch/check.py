@@ -26,7 +26,7 @@ from cancelwatch.scraper.browse.credentials import (
 )
 from cancelwatch.scraper.browse.login import SignIn
 from cancelwatch.scraper.browse.options import CrawlOptions
-from cancelwatch.scraper.read.markup import load_selectors
+from cancelwatch.scraper.read.markup import Selectors, load_selectors
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def open_browser(
     A person answering a CAPTCHA or WAF puzzle (`headed`) needs to see its images. With
     `marketplace`, the browser is for one read of that site: `read_orders` reads it in the
     launch's own context (`own_context`) instead of opening another."""
-    locale = _locale(marketplace) if marketplace is not None else None
+    locale = _locale(load_selectors(marketplace)) if marketplace is not None else None
     with sync_playwright() as playwright:
         choice = find_browser(executable, playwright=playwright)
         with launch(
@@ -69,8 +69,8 @@ def open_browser(
             yield browser
 
 
-def _locale(marketplace: str) -> str:
-    return "ja-JP" if load_selectors(marketplace).marketplace.language == "ja" else "en-US"
+def _locale(sel: Selectors) -> str:
+    return "ja-JP" if sel.marketplace.language == "ja" else "en-US"
 
 
 def session_wanted(account: str, *, loaded: bool) -> bool:
@@ -105,7 +105,7 @@ def read_orders(
         state = session()
     else:
         state = load_session(target.account, target.store) if target.store else None
-    locale = _locale(target.marketplace)
+    locale = _locale(sel)
     own = own_context(browser, site=target.base_url, storage_state=state, locale=locale)  # type: ignore[arg-type]
     context = own or new_context(
         browser,
