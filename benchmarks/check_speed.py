@@ -506,27 +506,45 @@ assert state is not None, "the first check saved no session"
 open(sys.argv[1], "w").write(json.dumps(state))
 """
 
-# `cancelwatch check` itself, with a stopwatch on the crawl's pauses: they are a safety
-# setting (at least crawl.delay_seconds from one page read to the next load), not work.
-# Written to the file named by argv[1]: the gap each pause had to keep (the crawl's own
-# rule, copied: the delay, doubled per retry), summed, and the time asleep in them (less,
-# when reading the page took part of the gap).
+# `cancelwatch check` itself, as the console script runs it (`scheduler/cli/entry.py`, which
+# starts the browser's driver while the command line imports), with a stopwatch on the
+# crawl's pauses: they are a safety setting (at least crawl.delay_seconds from one page read
+# to the next load), not work. The stopwatch goes in when the crawl's module is first
+# imported, by the command itself (an import hook), so that the shim imports nothing the
+# command would not and the driver's head start is the command's own. Written to the file
+# named by argv[1]: the gap each pause had to keep (the crawl's own rule, copied: the delay,
+# doubled per retry), summed, and the time asleep in them (less, when reading the page took
+# part of the gap).
 TIMED_CHECK = """\
-import atexit, sys, time
-from cancelwatch.scraper.browse import crawl
-kept, asleep, pause = [0.0], [0.0], crawl.Crawl._pause
-def _timed(self, attempt):
-    if self._loads or attempt:
-        kept[0] += self.options.delay_seconds * (2 ** attempt)
-    began = time.perf_counter()
-    try:
-        pause(self, attempt)
-    finally:
-        asleep[0] += time.perf_counter() - began
-crawl.Crawl._pause = _timed
+import atexit, importlib.abc, importlib.util, sys, time
+kept, asleep = [0.0], [0.0]
+def _stopwatch(crawl):
+    pause = crawl.Crawl._pause
+    def _timed(self, attempt):
+        if self._loads or attempt:
+            kept[0] += self.options.delay_seconds * (2 ** attempt)
+        began = time.perf_counter()
+        try:
+            pause(self, attempt)
+        finally:
+            asleep[0] += time.perf_counter() - began
+    crawl.Crawl._pause = _timed
+class _OnImport(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name != "cancelwatch.scraper.browse.crawl":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        run = spec.loader.exec_module
+        def exec_module(module):
+            run(module)
+            _stopwatch(module)
+        spec.loader.exec_module = exec_module
+        return spec
+sys.meta_path.insert(0, _OnImport())
 out = sys.argv.pop(1)
 atexit.register(lambda: open(out, "w").write(f"{kept[0]} {asleep[0]}"))
-from cancelwatch.scheduler.cli.main import main
+from cancelwatch.scheduler.cli.entry import main
 sys.argv[0] = "cancelwatch"
 main()
 """

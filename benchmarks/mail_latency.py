@@ -17,7 +17,7 @@ What runs, each in a process of its own and all of it stopped at the end:
 - **A private D-Bus session bus** with python-dbusmock's `notification_daemon` template
   as org.freedesktop.Notifications. The mock writes each call it receives to its log with
   the time to the millisecond: that is the moment a notification is counted as shown.
-- **The watcher**: `python -m cancelwatch.scheduler.cli.main -v watch` in a temporary
+- **The watcher**: `python -m cancelwatch.scheduler.cli -v watch` in a temporary
   CANCELWATCH_HOME with the demo credentials and each mailbox's password in the encrypted
   secrets file, the real Chromium, desktop notifications on (the default).
 

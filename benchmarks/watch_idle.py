@@ -4,7 +4,7 @@ It starts a demo store in a process of its own (this script with `--serve`), a t
 CANCELWATCH_HOME with the demo credentials in the encrypted secrets file and a config that
 checks the store every 60 minutes (and not every 10 minutes while an order is young:
 `young_for_minutes = 0`, so no second check falls in the idle period), and then the
-watcher as a user runs it: `python -m cancelwatch.scheduler.cli.main -v watch`. The
+watcher as a user runs it: `python -m cancelwatch.scheduler.cli -v watch`. The
 watcher's first check starts at once.
 
 1. **The check.** From the watcher's "watching" line until its browser is gone, a thread
@@ -456,12 +456,12 @@ def _check_row(db: Path) -> tuple[str, str, str, int, int] | None:
 
 
 class Watcher:
-    """`python -m cancelwatch.scheduler.cli.main -v watch` in a subprocess, its stderr in a file."""
+    """`python -m cancelwatch.scheduler.cli -v watch` in a subprocess, its stderr in a file."""
 
     def __init__(self, home: Path, env: dict[str, str]) -> None:
         self.home = home
         self.log = home / "watch.log"
-        command = [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "-v", "watch"]
+        command = [sys.executable, "-m", "cancelwatch.scheduler.cli", "-v", "watch"]
         with self.log.open("w") as err:
             self.process = subprocess.Popen(
                 command, env=env, cwd=ROOT, stdout=err, stderr=subprocess.STDOUT

@@ -174,7 +174,7 @@ def test_an_empty_state_db_starts_afresh_with_a_warning(home: Path) -> None:
     db.touch()
     env = {**os.environ, "CANCELWATCH_HOME": str(home), "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "status"],
+        [sys.executable, "-m", "cancelwatch.scheduler.cli", "status"],
         capture_output=True,
         text=True,
         env=env,

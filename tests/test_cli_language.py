@@ -319,7 +319,7 @@ def test_the_installed_demo_speaks_the_locales_language_on_stderr(
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
     env["XDG_RUNTIME_DIR"] = str(home)  # no bus socket there
     proc = subprocess.run(
-        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "demo"],
+        [sys.executable, "-m", "cancelwatch.scheduler.cli", "demo"],
         capture_output=True, text=True, env=env, check=False, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr

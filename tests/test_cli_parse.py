@@ -206,7 +206,7 @@ def test_doctor_exits_1_when_a_required_field_fails(tmp_path):
 def test_console_script_runs_without_a_traceback(tmp_path):
     missing = tmp_path / "missing.html"
     proc = subprocess.run(
-        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "parse", str(missing)],
+        [sys.executable, "-m", "cancelwatch.scheduler.cli", "parse", str(missing)],
         capture_output=True,
         text=True,
         check=False,

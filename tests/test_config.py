@@ -331,7 +331,7 @@ def test_a_config_link_to_nowhere_is_refused(home):
 def test_a_config_that_is_a_fifo_is_refused_without_waiting(tmp_path):
     os.mkfifo(tmp_path / "config.toml")
     done = subprocess.run(
-        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "config"],
+        [sys.executable, "-m", "cancelwatch.scheduler.cli", "config"],
         env={**os.environ, "CANCELWATCH_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,

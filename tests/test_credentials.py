@@ -22,6 +22,7 @@ from keyring.backends import fail
 
 from cancelwatch.scheduler.watch.check import Target, load_session_ahead
 from cancelwatch.scraper.browse import credentials as cr
+from cancelwatch.scraper.browse import passphrase as pp
 from cancelwatch.scraper.browse.login import rejected_marker
 from cancelwatch.scraper.errors import ConfigError
 
@@ -35,9 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def no_held_passphrase():
     """Each test starts, and leaves, with no passphrase held in memory."""
-    cr.drop_passphrase()
+    pp.drop_passphrase()
     yield
-    cr.drop_passphrase()
+    pp.drop_passphrase()
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def file_store(monkeypatch, tmp_path):
     """The opt-in encrypted file in a fresh CANCELWATCH_HOME; yields that directory."""
     monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path))
     monkeypatch.setenv(cr.STORE_ENV, "file")
-    monkeypatch.setenv(cr.PASSPHRASE_ENV, PASSPHRASE)
+    monkeypatch.setenv(pp.PASSPHRASE_ENV, PASSPHRASE)
     return tmp_path
 
 
@@ -131,17 +132,17 @@ def test_no_keyring_backend_is_a_clear_error_not_a_plain_text_file(monkeypatch, 
 def test_opt_in_file_store_is_encrypted_and_needs_its_passphrase(monkeypatch, tmp_path):
     monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path))
     monkeypatch.setenv(cr.STORE_ENV, "file")
-    monkeypatch.setenv(cr.PASSPHRASE_ENV, "a long passphrase")
+    monkeypatch.setenv(pp.PASSPHRASE_ENV, "a long passphrase")
     cr.save_credentials("main", cr.Credentials("me@example.com", PASSWORD, TOTP))
     secrets_file = tmp_path / "secrets.enc"
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
     raw = secrets_file.read_bytes()
     assert PASSWORD.encode() not in raw and TOTP.encode() not in raw
     assert cr.load_credentials("main").password == PASSWORD
-    monkeypatch.setenv(cr.PASSPHRASE_ENV, "the wrong one")
+    monkeypatch.setenv(pp.PASSPHRASE_ENV, "the wrong one")
     with pytest.raises(cr.SecretsUnavailable, match="not the passphrase"):
         cr.load_credentials("main")
-    cr.drop_passphrase()
+    pp.drop_passphrase()
     with pytest.raises(cr.SecretsUnavailable, match="needs a passphrase"):
         cr.load_credentials("main")
 
@@ -199,7 +200,7 @@ def _log_in_each_round(home: str, name: str, rounds: int, barrier: Any) -> None:
     """One process of the race: in each round, once every process is ready, store the
     sign-in of a new account, as `cancelwatch login --account NAME<round>` does."""
     os.environ.update(
-        {"CANCELWATCH_HOME": home, cr.STORE_ENV: "file", cr.PASSPHRASE_ENV: PASSPHRASE}
+        {"CANCELWATCH_HOME": home, cr.STORE_ENV: "file", pp.PASSPHRASE_ENV: PASSPHRASE}
     )
     for round_ in range(rounds):
         barrier.wait(timeout=60)
@@ -270,8 +271,8 @@ def test_a_damaged_secrets_file_is_a_clear_error(file_store, content):
 
 def test_the_passphrase_leaves_the_environment_once_the_store_is_opened(file_store):
     store = cr.secret_store()
-    assert cr.PASSPHRASE_ENV not in os.environ
-    assert cr.passphrase_given()
+    assert pp.PASSPHRASE_ENV not in os.environ
+    assert pp.passphrase_given()
     cr.save_credentials("main", cr.Credentials("me@example.com", PASSWORD, TOTP), store)
     assert cr.load_credentials("main").password == PASSWORD  # a new store: held in memory
 
@@ -299,7 +300,7 @@ def test_no_process_a_command_starts_sees_the_passphrase(tmp_path):
         "PYTHONPATH": str(ROOT),
         "CANCELWATCH_HOME": str(tmp_path),
         cr.STORE_ENV: "file",
-        cr.PASSPHRASE_ENV: PASSPHRASE,
+        pp.PASSPHRASE_ENV: PASSPHRASE,
     }
     proc = subprocess.run(
         [sys.executable, "-c", script],
@@ -314,7 +315,7 @@ def test_no_process_a_command_starts_sees_the_passphrase(tmp_path):
     first, child_env = proc.stdout.split("\n", 1)
     assert first == "True"
     assert f"{cr.STORE_ENV}=file" in child_env and f"CANCELWATCH_HOME={tmp_path}" in child_env
-    assert cr.PASSPHRASE_ENV not in child_env and PASSPHRASE not in child_env
+    assert pp.PASSPHRASE_ENV not in child_env and PASSPHRASE not in child_env
 
 
 @pytest.mark.parametrize("name", ["../outside", "a/b", "a\\b", "..", ".", "", ".hidden"])

@@ -142,7 +142,7 @@ def test_watch_killed_mid_check_sends_each_alert_exactly_once(
         "[watch]\ninterval_minutes = 60\njitter_seconds = 0\ndispatch_seconds = 1\n",
         encoding="utf-8",
     )
-    command = [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "-v", "watch"]
+    command = [sys.executable, "-m", "cancelwatch.scheduler.cli", "-v", "watch"]
 
     def list_pages() -> int:
         return sum(1 for r in store.requests if r.path == "/your-orders/orders")
@@ -208,7 +208,7 @@ def test_a_watched_check_run_by_hand_refuses_at_once(tmp_path):
     env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(tmp_path),
            "CANCELWATCH_HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}  # fmt: skip
     done = subprocess.run(
-        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "watched-check", "demo"],
+        [sys.executable, "-m", "cancelwatch.scheduler.cli", "watched-check", "demo"],
         env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert done.returncode == 2
@@ -246,7 +246,7 @@ def test_sigterm_stops_an_idle_watcher_cleanly(tmp_path):
            "CANCELWATCH_PASSPHRASE": "x"}  # fmt: skip
     with (tmp_path / "watch.log").open("w") as log:
         watcher = subprocess.Popen(
-            [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "watch"], env=env, stderr=log
+            [sys.executable, "-m", "cancelwatch.scheduler.cli", "watch"], env=env, stderr=log
         )
         _wait_for(lambda: "watching 1 account(s)" in (tmp_path / "watch.log").read_text(), 30,
                   "the watcher to start")  # fmt: skip
@@ -277,7 +277,7 @@ def test_watch_restarted_in_a_loop_does_not_check_on_each_start(tmp_path):
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
            "CANCELWATCH_HOME": str(home), "CANCELWATCH_SECRETS": "file",
            "CANCELWATCH_PASSPHRASE": "x"}  # fmt: skip
-    command = [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "-v", "watch"]
+    command = [sys.executable, "-m", "cancelwatch.scheduler.cli", "-v", "watch"]
     for run in range(3):
         log_path = tmp_path / f"watch{run}.log"
         with log_path.open("w") as log:
@@ -331,7 +331,7 @@ def test_watch_killed_during_a_slow_delivery_repeats_only_what_was_in_flight(
            "CANCELWATCH_HOME": str(home), "CANCELWATCH_SECRETS": "file",
            "CANCELWATCH_PASSPHRASE": "x", "LANG": "C.UTF-8",
            "DBUS_SESSION_BUS_ADDRESS": os.environ["DBUS_SESSION_BUS_ADDRESS"]}  # fmt: skip
-    command = [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "-v", "watch"]
+    command = [sys.executable, "-m", "cancelwatch.scheduler.cli", "-v", "watch"]
 
     with (tmp_path / "first.log").open("w") as log:
         first = subprocess.Popen(command, env=env, stderr=log)

@@ -193,7 +193,7 @@ def test_random_bytes_in_a_regular_file_are_refused_in_one_line(tmp_path):
 
 def run_command(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", *args],
+        [sys.executable, "-m", "cancelwatch.scheduler.cli", *args],
         capture_output=True,
         text=True,
         timeout=30,

@@ -24,6 +24,7 @@ from cancelwatch.scheduler.cli.main import cli, run
 from cancelwatch.scheduler.config.settings import load_config, remove_account
 from cancelwatch.scheduler.state.store import State
 from cancelwatch.scraper.browse import credentials as cr
+from cancelwatch.scraper.browse import passphrase as pp
 from cancelwatch.scraper.browse.login import rejected_marker
 from cancelwatch.scraper.errors import ConfigError
 
@@ -105,11 +106,11 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     folder.mkdir()
     monkeypatch.setenv("CANCELWATCH_HOME", str(folder))
     monkeypatch.delenv(cr.STORE_ENV, raising=False)
-    monkeypatch.delenv(cr.PASSPHRASE_ENV, raising=False)
+    monkeypatch.delenv(pp.PASSPHRASE_ENV, raising=False)
     (folder / "config.toml").write_text(CONFIG, encoding="utf-8")
-    cr.drop_passphrase()
+    pp.drop_passphrase()
     yield folder
-    cr.drop_passphrase()
+    pp.drop_passphrase()
 
 
 def sign_in_both() -> None:
@@ -262,7 +263,7 @@ def test_a_table_it_cannot_remove_for_you_stops_before_any_secret_goes(secret_se
 def test_forget_with_the_encrypted_secrets_file(home, monkeypatch):
     """No keyring at all: the secrets the user opted in to keep in the file go from it."""
     monkeypatch.setenv(cr.STORE_ENV, "file")
-    monkeypatch.setenv(cr.PASSPHRASE_ENV, "a long passphrase nobody else knows")
+    monkeypatch.setenv(pp.PASSPHRASE_ENV, "a long passphrase nobody else knows")
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     try:

@@ -154,7 +154,7 @@ def test_a_maildir_mail_asks_for_a_check(maildir: Path, tmp_path: Path) -> None:
 def test_cancelwatch_mail_prints_what_it_hears_until_stopped(maildir: Path, tmp_path: Path) -> None:
     (maildir / "new" / "1700000006.M1P1.host").write_bytes(jp_order())
     env = {**os.environ, "CANCELWATCH_HOME": str(tmp_path / "home")}
-    command = [sys.executable, "-m", "cancelwatch.scheduler.cli.main", "mail"]
+    command = [sys.executable, "-m", "cancelwatch.scheduler.cli", "mail"]
     with subprocess.Popen(
         [*command, "--maildir", str(maildir), "--authserv-id", SERVER],
         stdout=subprocess.PIPE,
@@ -186,7 +186,7 @@ def test_cancelwatch_mail_without_a_mailbox_is_one_clear_error(
     monkeypatch.setenv("CANCELWATCH_HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
     done = subprocess.run(
-        [sys.executable, "-m", "cancelwatch.scheduler.cli.main", *argv],
+        [sys.executable, "-m", "cancelwatch.scheduler.cli", *argv],
         capture_output=True,
         text=True,
         timeout=PATIENCE_S,

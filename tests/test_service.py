@@ -30,12 +30,8 @@ from hypothesis import strategies as st
 from cancelwatch.scheduler.service import install as service
 from cancelwatch.scheduler.service.install import ServiceError, ServicePlan
 from cancelwatch.scheduler.service.systemd import systemd_quote
-from cancelwatch.scraper.browse.credentials import (
-    PASSPHRASE_ENV,
-    STORE_ENV,
-    drop_passphrase,
-    hold_passphrase,
-)
+from cancelwatch.scraper.browse.credentials import STORE_ENV
+from cancelwatch.scraper.browse.passphrase import PASSPHRASE_ENV, drop_passphrase, hold_passphrase
 from cancelwatch.scraper.errors import CancelwatchError
 
 TASK = "{http://schemas.microsoft.com/windows/2004/02/mit/task}"

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cancelwatch.scheduler.watch import child
-from cancelwatch.scraper.browse import credentials as cr
+from cancelwatch.scraper.browse import passphrase as pp
 from cancelwatch.scraper.errors import UsageError
 
 THEN = datetime(2099, 6, 1, 3, 0, tzinfo=UTC)
@@ -26,7 +26,7 @@ def _restore() -> Iterator[None]:
     before = signal.getsignal(signal.SIGTERM)
     yield
     signal.signal(signal.SIGTERM, before)
-    cr.drop_passphrase()
+    pp.drop_passphrase()
 
 
 def test_the_child_takes_the_watchers_time_and_passphrase() -> None:
@@ -34,7 +34,7 @@ def test_the_child_takes_the_watchers_time_and_passphrase() -> None:
     said = json.dumps({"passphrase": "a test passphrase", "now": THEN.isoformat()})
     clock = child.follow_watcher(stop, io.StringIO(said + "\n"))
     assert THEN <= clock() < THEN + timedelta(minutes=1)
-    assert cr.held_passphrase() == "a test passphrase"
+    assert pp.held_passphrase() == "a test passphrase"
     # A StringIO ends at once, as the stdin of a watcher that died does.
     assert stop.wait(5)
 
@@ -51,7 +51,7 @@ def test_sigterm_stops_the_childs_check() -> None:
         assert not stop.is_set()
         signal.raise_signal(signal.SIGTERM)
         assert stop.is_set()
-        assert cr.held_passphrase() is None
+        assert pp.held_passphrase() is None
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,14 @@ from collections.abc import Callable
 
 import click
 
+from cancelwatch.scheduler.cli.commands import COMMANDS
 from cancelwatch.scheduler.cli.context import App
 from cancelwatch.scheduler.policy.words import TEXTS, Lang, text
 from cancelwatch.scheduler.policy.words.messages import LOGGED_JA
 from cancelwatch.scheduler.state.schema import StateError
 from cancelwatch.scheduler.state.store import DB_NAME
-from cancelwatch.scraper.browse.credentials import SecretsUnavailable, hold_passphrase
+from cancelwatch.scraper.browse.credentials import SecretsUnavailable
+from cancelwatch.scraper.browse.passphrase import hold_passphrase
 from cancelwatch.scraper.errors import (
     AmazonUnavailable,
     BrowserUnavailable,
@@ -31,29 +33,6 @@ from cancelwatch.scraper.errors import (
 from cancelwatch.scraper.paths import data_dir
 
 EXIT_OK, EXIT_USAGE = 0, 2
-
-COMMANDS: dict[str, str] = {
-    "parse": "pages",
-    "doctor": "pages",
-    "demo": "demo",
-    "demo-store": "demo",
-    "check": "check",
-    "status": "check",
-    "advise": "check",
-    "deadline": "check",
-    "calendar": "calendar",
-    "watch": "watch",
-    "watched-check": "watch",
-    "serve": "serve",
-    "login": "setup",
-    "config": "setup",
-    "service": "service",
-    "logout": "account",
-    "mail": "mail",
-}
-"""Each command's module under scheduler/cli. A module is imported only when one of its
-commands runs (or --help lists them): `watch` lives for weeks, and what it never uses (the
-browser's modules, the dashboard's, the calendar's) should not sit in its memory."""
 
 
 class _LazyGroup(click.Group):
@@ -104,7 +83,8 @@ class _InLanguage(logging.Formatter):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the console script."""
+    """Run the command line and exit with its code (`entry.main`, the console script's
+    entry, calls this once it has done what must come first)."""
     # First, before any command can start a child process (the Playwright driver,
     # Chromium, systemctl): none of them may inherit the secrets file's passphrase.
     hold_passphrase()
@@ -129,14 +109,19 @@ def run(command: click.Command, argv: list[str] | None, *, app: App | None = Non
         click.echo(text(lang, "err_line", message=_database_problem(exc, lang)), err=True)
         return EXIT_USAGE
     except click.exceptions.Abort:
-        click.echo(text(app.language(), "err_aborted"), err=True)
-        return 130
+        return aborted(app)
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     return EXIT_OK
+
+
+def aborted(app: App | None = None) -> int:
+    """Say the command was stopped (Ctrl-C); its exit code."""
+    click.echo(text((app or App()).language(), "err_aborted"), err=True)
+    return 130
 
 
 def _logged(record: logging.LogRecord, lang: Lang) -> str:
@@ -178,7 +163,3 @@ def _database_problem(exc: sqlite3.DatabaseError, lang: Lang) -> str:
     if isinstance(exc, sqlite3.OperationalError) and ("full" in said or "disk I/O" in said):
         return text(lang, "db_full", path=path, said=said)
     return text(lang, "db_damaged", path=path, said=said)
-
-
-if __name__ == "__main__":
-    main()  # last: what `main` calls must be defined by now

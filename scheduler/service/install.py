@@ -35,7 +35,7 @@ from cancelwatch.scheduler.service.plans import (
     ServiceError,
     ServicePlan,
 )
-from cancelwatch.scraper.browse.credentials import passphrase_given
+from cancelwatch.scraper.browse.passphrase import passphrase_given
 
 __all__ = [
     "SECRET_ENV",

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from cancelwatch.scheduler.policy.words import Lang, text
+from cancelwatch.scraper.browse import driver
 from cancelwatch.scraper.browse.browser import find_browser, launch, new_context, own_context
 from cancelwatch.scraper.browse.crawl import Crawl, CrawlResult, Sight
 from cancelwatch.scraper.browse.credentials import (
@@ -55,9 +56,10 @@ def open_browser(
 
     A person answering a CAPTCHA or WAF puzzle (`headed`) needs to see its images. With
     `marketplace`, the browser is for one read of that site: `read_orders` reads it in the
-    launch's own context (`own_context`) instead of opening another."""
+    launch's own context (`own_context`) instead of opening another. The driver is the
+    one the command line started ahead (`driver.start_ahead`), if one waits."""
     locale = _locale(load_selectors(marketplace)) if marketplace is not None else None
-    with sync_playwright() as playwright:
+    with driver.playwright() as playwright:
         choice = find_browser(executable, playwright=playwright)
         with launch(
             playwright,

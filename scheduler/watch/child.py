@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from types import FrameType
 from typing import IO
 
-from cancelwatch.scraper.browse.credentials import held_passphrase, take_passphrase
+from cancelwatch.scraper.browse.passphrase import held_passphrase, take_passphrase
 from cancelwatch.scraper.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ EXIT_FAILED = 1
 
 
 def child_command(account: str, verbosity: Sequence[str] = ()) -> list[str]:
-    return [sys.executable, "-m", "cancelwatch.scheduler.cli.main", *verbosity, COMMAND, account]
+    return [sys.executable, "-m", "cancelwatch.scheduler.cli", *verbosity, COMMAND, account]
 
 
 def verbosity_flags(level: int) -> list[str]:

@@ -22,13 +22,13 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from filelock import FileLock, Timeout
 
+from cancelwatch.scraper.browse.passphrase import PASSPHRASE_ENV, held_passphrase
 from cancelwatch.scraper.errors import CancelwatchError, ConfigError
 from cancelwatch.scraper.paths import data_dir
 
 log = logging.getLogger(__name__)
 
 SERVICE = "cancelwatch"
-PASSPHRASE_ENV = "CANCELWATCH_PASSPHRASE"
 STORE_ENV = "CANCELWATCH_SECRETS"
 """`keyring` (default) or `file`: the opt-in encrypted file for machines without a keyring."""
 LOCK_TIMEOUT_S = 60.0
@@ -229,52 +229,13 @@ class EncryptedFileStore:
         return found
 
 
-# The passphrase, once taken out of the environment (see `hold_passphrase`).
-_held: dict[str, str] = {}
-
-
-def hold_passphrase() -> None:
-    """Move CANCELWATCH_PASSPHRASE from the environment into this process's memory.
-
-    A child process inherits os.environ; the Playwright driver, Chromium and its renderers,
-    systemctl have no business with the passphrase. The command line calls this before
-    anything can start a child; `secret_store` calls it too, for other callers."""
-    value = os.environ.pop(PASSPHRASE_ENV, None)
-    if value is not None:
-        _held[PASSPHRASE_ENV] = value
-
-
-def passphrase_given() -> bool:
-    """Whether a passphrase was given (it is no longer in os.environ once held)."""
-    hold_passphrase()
-    return bool(_held.get(PASSPHRASE_ENV))
-
-
-def held_passphrase() -> str | None:
-    """The passphrase this process holds, to hand to a child of ours through a pipe."""
-    hold_passphrase()
-    return _held.get(PASSPHRASE_ENV)
-
-
-def take_passphrase(value: str | None) -> None:
-    """Hold a passphrase handed over through a pipe by the parent (`held_passphrase`)."""
-    if value:
-        _held[PASSPHRASE_ENV] = value
-
-
-def drop_passphrase() -> None:
-    """Forget the held passphrase (a process that no longer needs it; tests)."""
-    _held.clear()
-
-
 def secret_store() -> SecretStore:
     """The store the user chose: the OS keyring unless they opted in to the file."""
     choice = os.environ.get(STORE_ENV, "keyring")
     if choice == "keyring":
         return KeyringStore()
     if choice == "file":
-        hold_passphrase()
-        return EncryptedFileStore(secrets_file(), _held.get(PASSPHRASE_ENV, ""))
+        return EncryptedFileStore(secrets_file(), held_passphrase() or "")
     raise ConfigError(f"{STORE_ENV}={choice!r}: use 'keyring' or 'file'")
 
 
