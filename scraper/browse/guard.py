@@ -235,7 +235,7 @@ def wait_parsed(page: Page, timeout_ms: float) -> None:
     states: a page that starts a navigation the guard refuses keeps its document, whole,
     but leaves Playwright waiting for a load that never comes.
     """
-    page.wait_for_function(_PARSED, timeout=timeout_ms, polling=10)
+    page.wait_for_function(_PARSED, timeout=timeout_ms)
 
 
 _GUARDS: WeakKeyDictionary[Browser, Guard] = WeakKeyDictionary()
