@@ -71,3 +71,7 @@ class AmazonUnavailable(CancelwatchError):
     """Amazon (or the demo store) could not be reached or kept failing."""
 
     exit_code = 4
+
+
+class PageUnresponsive(AmazonUnavailable):
+    """A page stopped answering (a script that never yields); its browser was ended."""

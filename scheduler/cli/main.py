@@ -26,6 +26,7 @@ from cancelwatch.scraper.errors import (
     BrowserUnavailable,
     CancelwatchError,
     NoDisplay,
+    PageUnresponsive,
     SelectorFailure,
     SignInNeeded,
     UnreadableFile,
@@ -137,6 +138,7 @@ _LEADS: tuple[tuple[type[CancelwatchError], str], ...] = (
     (SignInNeeded, "lead_sign_in"),
     (BrowserUnavailable, "lead_no_browser"),
     (NoDisplay, "lead_no_display"),
+    (PageUnresponsive, "lead_unresponsive"),  # before AmazonUnavailable, its kind
     (AmazonUnavailable, "lead_unreachable"),
     (SelectorFailure, "lead_unreadable"),
     (SecretsUnavailable, "lead_secrets"),

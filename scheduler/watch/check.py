@@ -27,6 +27,7 @@ from cancelwatch.scraper.browse.credentials import (
 )
 from cancelwatch.scraper.browse.login import SignIn
 from cancelwatch.scraper.browse.options import CrawlOptions
+from cancelwatch.scraper.browse.watchdog import answering
 from cancelwatch.scraper.read.markup import Selectors, load_selectors
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,10 @@ def read_orders(
         )
         result = crawl.run()
         if target.store is not None and session_wanted(target.account, loaded=state is not None):
-            save_session(target.account, dict(context.storage_state()), target.store)
+            storage = "the page, for the session's storage"
+            with answering(context, storage, crawl.options.timeout_seconds):
+                state_now = context.storage_state()
+            save_session(target.account, dict(state_now), target.store)
         return result
     finally:
         if own is None:

@@ -43,6 +43,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from cancelwatch.scraper.browse.guard import guard_browser, guard_of
 from cancelwatch.scraper.browse.readonly import ReadOnlyPolicy
+from cancelwatch.scraper.browse.watchdog import watch_browser
 from cancelwatch.scraper.errors import BrowserUnavailable, ConfigError, NoDisplay
 
 log = logging.getLogger(__name__)
@@ -269,6 +270,7 @@ def launch(
             page.close()
     try:
         browser = _guarded(persistent, block_resources)
+        watch_browser(browser)
         if locale is not None:
             _OWN[browser] = _Own(persistent, locale)
         yield browser

@@ -32,9 +32,11 @@ from cancelwatch.scraper.browse.guard import Guard, Refused, guard_of, wait_pars
 from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.browse.readonly import Load
 from cancelwatch.scraper.browse.redact import keep_failed_page
+from cancelwatch.scraper.browse.watchdog import GRACE_SECONDS, answering
 from cancelwatch.scraper.errors import (
     AmazonUnavailable,
     CancelwatchError,
+    PageUnresponsive,
     SelectorFailure,
     SignInNeeded,
 )
@@ -274,8 +276,10 @@ class Crawl:
         """The failure, with a copy of the page (personal data taken out) to run
         `cancelwatch doctor` on and to attach to a bug report."""
         try:
-            path = keep_failed_page(self.page.content(), self.sel.marketplace.name)
-        except (OSError, PlaywrightError) as exc:
+            with answering(self.page, "the page to keep", self.options.timeout_seconds):
+                html = self.page.content()
+            path = keep_failed_page(html, self.sel.marketplace.name)
+        except (OSError, PlaywrightError, PageUnresponsive) as exc:
             log.warning("could not keep a copy of the page: %s", exc)
             return failure
         message = (
@@ -301,9 +305,13 @@ class Crawl:
         if self.stop is not None and self.stop.is_set():
             raise Stopped("stopped before the check finished; nothing was recorded")
         timeout = self.options.timeout_seconds * 1000
+        # Two waits of `timeout` each, which Playwright ends itself; the watchdog only for a
+        # page that answered them and then stopped answering (a wait's own last step).
+        bound = 2 * self.options.timeout_seconds + GRACE_SECONDS
         try:
-            response = self.page.goto(url, wait_until="commit", timeout=timeout)
-            wait_parsed(self.page, timeout)
+            with answering(self.page, f"the page {_short(url)}", bound):
+                response = self.page.goto(url, wait_until="commit", timeout=timeout)
+                wait_parsed(self.page, timeout)
         except PlaywrightError as exc:
             log.info("%s: %s", _short(url), str(exc).splitlines()[0])
             return None
@@ -326,7 +334,10 @@ class Crawl:
         return False
 
     def _content(self) -> str:
-        html = self.page.content()
+        with answering(
+            self.page, f"the page {_short(self.page.url)}", self.options.timeout_seconds
+        ):
+            html = self.page.content()
         self._read_at = self.clock()
         return html
 
@@ -357,8 +368,10 @@ class Crawl:
 
     def _cards_rendered(self) -> bool:
         cards = _css_of(self.sel, "order_card", "order_count")
+        wait_s = self.options.render_wait_seconds
         try:
-            self.page.wait_for_selector(cards, timeout=self.options.render_wait_seconds * 1000)
+            with answering(self.page, "the page's order cards", wait_s + GRACE_SECONDS):
+                self.page.wait_for_selector(cards, timeout=wait_s * 1000)
         except PlaywrightError:
             log.info("no order cards rendered within %g s", self.options.render_wait_seconds)
             return False

@@ -18,6 +18,7 @@ from playwright.sync_api import Page
 
 from cancelwatch.scraper.browse.credentials import Credentials, account_file, write_private
 from cancelwatch.scraper.browse.guard import wait_parsed
+from cancelwatch.scraper.browse.watchdog import GRACE_SECONDS, answering
 from cancelwatch.scraper.errors import AmazonUnavailable, SignInNeeded
 from cancelwatch.scraper.read.model import PageKind, ParsedPage
 from cancelwatch.scraper.read.parse import PageSelectorFailure, parse_page
@@ -72,15 +73,26 @@ class SignIn:
                 # Signed in, but the page we were sent back to failed: the caller's
                 # retries deal with that page.
                 return
-            self._step(page)
+            with answering(self.page, "the sign-in page", self._step_bound):
+                self._step(page)
         raise SignInNeeded(
             f"sign-in to {self.marketplace} did not reach the order history after "
             f"{_MAX_STEPS} steps; run `cancelwatch login --account {self.account} --headed`"
         )
 
+    @property
+    def _step_bound(self) -> float:
+        """How long one step may take before the watchdog ends the browser: its own
+        waits (two fields, a submit and the page after it, each within Playwright's
+        30 s; a person, when headed) and some grace."""
+        waits_ms = 4 * _SUBMIT_TIMEOUT_MS + (HUMAN_WAIT_MS if self.headed else 0)
+        return waits_ms / 1000 + GRACE_SECONDS
+
     def _read(self) -> ParsedPage:
         try:
-            return parse_page(self.page.content(), self.marketplace)
+            with answering(self.page, "the sign-in page"):
+                html = self.page.content()
+            return parse_page(html, self.marketplace)
         except PageSelectorFailure as failure:
             # An order list we cannot fully read still means we are signed in; the
             # crawl reports the failure.

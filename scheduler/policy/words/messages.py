@@ -30,6 +30,7 @@ EN: Mapping[str, str] = {
     "lead_no_browser": "",
     "lead_no_display": "",
     "lead_unreachable": "",
+    "lead_unresponsive": "",
     "lead_unreadable": "",
     "lead_secrets": "",
     "lead_state": "",
@@ -117,6 +118,8 @@ JA: Mapping[str, str] = {
     "デスクトップで実行するか、--headedを外してください",
     "lead_unreachable": "Amazon（またはデモストア）につながりませんでした。"
     "しばらくしてからもう一度試してください",
+    "lead_unresponsive": "ページが応答しなくなったため、ブラウザーを終了しました。"
+    "次のチェックでもう一度読みます",
     "lead_unreadable": "ページを読み取れませんでした。"
     "Amazonのページの作りが変わったのかもしれません。"
     "保存したページを`cancelwatch doctor`で調べられます",
@@ -197,6 +200,9 @@ LOGGED_JA: Mapping[str, str] = {
         "%sが%sを求めています。ブラウザーの画面で答えてください"
     ),
     "could not keep a copy of the page: %s": "ページの控えを保存できませんでした: %s",
+    "a page stopped answering: ending its browser (process %s)": (
+        "ページが応答しなくなりました。ブラウザー（プロセス %s）を終了します"
+    ),
     "check of %s failed: %s": "%s の確認に失敗しました: %s",
     "a check of unknown account %r was requested; ignored": (
         "知らないアカウント %r の確認を頼まれました。無視します"
