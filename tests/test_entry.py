@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -25,6 +24,7 @@ from playwright.sync_api import Error as PlaywrightError
 from cancelwatch.scheduler.cli import entry
 from cancelwatch.scheduler.cli.commands import COMMANDS, READS_AMAZON
 from cancelwatch.scraper.browse import driver
+from tests.processes import gone
 
 ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
@@ -39,23 +39,6 @@ def _children() -> set[int]:
         except OSError:  # the thread ended meanwhile
             continue
     return pids
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def _gone(pid: int, within_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + within_s
-    while _alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def _in_thread(work: Callable[[], T]) -> T:
@@ -139,7 +122,7 @@ def test_the_check_gets_the_driver_started_ahead_and_stops_it():
     assert len(ahead) == 1, "starting ahead starts one driver process"
     assert during == ahead, "the check got the waiting driver, not a second one"
     assert name == "chromium"
-    assert _gone(next(iter(ahead))), "the driver stops when the check's block ends"
+    assert gone(next(iter(ahead))), "the driver stops when the check's block ends"
 
 
 def test_another_thread_starts_a_driver_of_its_own():
@@ -163,7 +146,7 @@ def test_another_thread_starts_a_driver_of_its_own():
 
     ahead = _in_thread(work)
     assert len(own[0] - ahead) == 1, "the other thread ran a driver of its own"
-    assert _gone(next(iter(ahead)))
+    assert gone(next(iter(ahead)))
 
 
 def test_a_driver_no_check_took_is_stopped():
@@ -177,7 +160,7 @@ def test_a_driver_no_check_took_is_stopped():
 
     started = _in_thread(work)
     assert len(started) == 1
-    assert _gone(next(iter(started)))
+    assert gone(next(iter(started)))
 
 
 def test_a_driver_that_does_not_start_is_left_to_the_check(monkeypatch):
@@ -231,7 +214,7 @@ def test_the_entry_stops_the_driver_when_the_command_ends_without_it(monkeypatch
 
     assert _in_thread(work) == 2
     assert len(seen[0]) == 1
-    assert _gone(next(iter(seen[0])))
+    assert gone(next(iter(seen[0])))
 
 
 def test_ctrl_c_while_the_driver_starts_ends_like_ctrl_c_in_a_command(

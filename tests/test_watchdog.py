@@ -22,6 +22,7 @@ from cancelwatch.scraper.browse.guard import wait_parsed
 from cancelwatch.scraper.browse.options import CrawlOptions
 from cancelwatch.scraper.browse.watchdog import answering, watchdog_of
 from cancelwatch.scraper.errors import PageUnresponsive
+from tests.processes import alive, gone
 
 # Reading `document.readyState`, which the crawl's wait for a parsed page does, starts a
 # loop that never ends: the page answers that wait, then nothing after it.
@@ -62,14 +63,6 @@ def site() -> Iterator[str]:
         server.server_close()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def _profiles() -> set[Path]:
     return set(Path(tempfile.gettempdir()).glob(PROFILE_PREFIX + "*"))
 
@@ -89,7 +82,7 @@ def test_reading_a_page_that_never_yields_ends_its_browser(playwright: Playwrigh
     before = _profiles()
     with launch(playwright, find_browser(playwright=playwright), locale="ja-JP") as browser:
         dog = watchdog_of(browser)
-        assert dog is not None and dog.pid is not None and _alive(dog.pid)
+        assert dog is not None and dog.pid is not None and alive(dog.pid)
         cmdline = Path(f"/proc/{dog.pid}/cmdline").read_bytes().replace(b"\0", b" ")
         assert b"chromium" in cmdline or b"chrome" in cmdline, cmdline
         (profile,) = _profiles() - before
@@ -104,7 +97,7 @@ def test_reading_a_page_that_never_yields_ends_its_browser(playwright: Playwrigh
         took = time.monotonic() - began
         assert 2.0 <= took < 10.0, f"the read ended after {took:.1f} s"
         assert dog.fired
-        assert not _alive(dog.pid), "the browser's process was ended"
+        assert gone(dog.pid), "the browser's process was ended"
     assert not profile.exists(), "the profile folder is removed as after any check"
 
 
@@ -134,7 +127,7 @@ def test_a_page_that_answers_is_left_alone(playwright: Playwright, site: str):
             html = page.content()
         assert "<p>calm</p>" in html
         time.sleep(2.5)  # past the time the call had: the timer was cancelled
-        assert not dog.fired and _alive(dog.pid)
+        assert not dog.fired and alive(dog.pid)
         assert page.title() == "calm"
 
 
