@@ -16,7 +16,8 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 
@@ -102,8 +103,7 @@ def answering(
     if dog is None:
         yield
         return
-    timer = threading.Timer(seconds, dog.end_browser)
-    timer.daemon = True
+    timer = _Timer(seconds, dog.end_browser)
     timer.start()
     try:
         yield
@@ -115,6 +115,38 @@ def answering(
         timer.cancel()
     if dog.fired:  # it answered as the timer fired: the browser is ended all the same
         raise PageUnresponsive(_overran(what, seconds))
+
+
+class _Timer(threading.Thread):
+    """Calls `fire` once `seconds` have passed, unless cancelled first. It counts by short
+    sleeps, not by one timed wait: a timed wait's deadline is computed on a clock that
+    tools which shift the time (libfaketime, as the test suite runs under) move by the
+    shift, and it would then wait the shift out; a sleep is relative."""
+
+    _STEP_S = 0.05
+
+    def __init__(self, seconds: float, fire: Callable[[], None]) -> None:
+        super().__init__(name="watchdog", daemon=True)
+        self._seconds = seconds
+        self._fire = fire
+        self._cancelled = False
+        self._lock = threading.Lock()
+
+    def cancel(self) -> None:
+        """Once this returns, `fire` has either run to its end or never will."""
+        with self._lock:
+            self._cancelled = True
+
+    def run(self) -> None:
+        ends = time.monotonic() + self._seconds
+        while not self._cancelled:
+            left = ends - time.monotonic()
+            if left <= 0:
+                with self._lock:
+                    if not self._cancelled:
+                        self._fire()
+                return
+            time.sleep(min(self._STEP_S, left))
 
 
 def _overran(what: str, seconds: float) -> str:
