@@ -24,3 +24,16 @@ def gone(pid: int, within_s: float = 10.0) -> bool:
             return False
         time.sleep(0.02)
     return True
+
+
+def group_members(group: int) -> set[int]:
+    """The running processes of process group `group`."""
+    members = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == group:
+            members.add(int(stat.parent.name))
+    return members

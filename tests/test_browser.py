@@ -466,6 +466,28 @@ def test_a_profile_a_killed_run_left_is_removed_and_a_live_one_kept(tmp_path: Pa
     assert not live.path.exists()
 
 
+def test_a_file_written_into_the_profile_while_it_is_removed_goes_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A helper of an ended browser can write one last file (Chromium's network service
+    writes "Network Persistent State") as the removal walks the folder: it is tried again."""
+    profile = Profile.create(tmp_path)
+    real_rmtree = shutil.rmtree
+    walks = []
+
+    def rmtree_racing_a_late_write(path: Path, ignore_errors: bool = False) -> None:
+        real_rmtree(path, ignore_errors=ignore_errors)
+        walks.append(path)
+        if len(walks) == 1:  # the helper's write lands just behind the first walk
+            (Path(path) / "Default").mkdir(parents=True)
+            (Path(path) / "Default" / "Network Persistent State").write_text("{}")
+
+    monkeypatch.setattr(shutil, "rmtree", rmtree_racing_a_late_write)
+    profile.remove()
+    assert not profile.path.exists()
+    assert len(walks) == 2
+
+
 def test_no_cancelwatch_variable_reaches_the_browser(
     playwright: Playwright, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,9 @@ launches it, since each test ends its browser; pages from a small local server."
 from __future__ import annotations
 
 import http.server
+import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -20,9 +23,9 @@ from cancelwatch.scraper.browse.browser import PROFILE_PREFIX, find_browser, lau
 from cancelwatch.scraper.browse.credentials import Credentials
 from cancelwatch.scraper.browse.guard import wait_parsed
 from cancelwatch.scraper.browse.options import CrawlOptions
-from cancelwatch.scraper.browse.watchdog import answering, watchdog_of
+from cancelwatch.scraper.browse.watchdog import Watchdog, answering, watchdog_of
 from cancelwatch.scraper.errors import PageUnresponsive
-from tests.processes import alive, gone
+from tests.processes import alive, gone, group_members
 
 # Reading `document.readyState`, which the crawl's wait for a parsed page does, starts a
 # loop that never ends: the page answers that wait, then nothing after it.
@@ -87,6 +90,8 @@ def test_reading_a_page_that_never_yields_ends_its_browser(playwright: Playwrigh
         assert b"chromium" in cmdline or b"chrome" in cmdline, cmdline
         (profile,) = _profiles() - before
         _busy(browser, site)
+        helpers = group_members(dog.pid) - {dog.pid}
+        assert helpers, "the browser's renderer and services run in its process group"
         page = browser.contexts[0].pages[0]
         began = time.monotonic()
         with (
@@ -98,6 +103,7 @@ def test_reading_a_page_that_never_yields_ends_its_browser(playwright: Playwrigh
         assert 2.0 <= took < 10.0, f"the read ended after {took:.1f} s"
         assert dog.fired
         assert gone(dog.pid), "the browser's process was ended"
+        assert all(gone(pid, within_s=2.0) for pid in helpers), "and its helpers with it"
     assert not profile.exists(), "the profile folder is removed as after any check"
 
 
@@ -164,3 +170,44 @@ def test_the_error_leads_with_a_sentence_of_its_own_in_japanese():
     assert said.startswith("ページが応答しなくなったため、ブラウザーを終了しました。")
     assert "（詳細: the page …/your-orders/orders did not answer within 30 s）" in said
     assert explained(error, "en") == str(error)
+
+
+_SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+def test_a_browser_leading_its_own_group_is_ended_with_every_process_in_it():
+    """Playwright starts the browser as a group leader: the watchdog ends the group, so no
+    helper outlives the browser to write into its profile."""
+    leader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, time; subprocess.Popen({_SLEEPER!r}); time.sleep(60)",
+        ],
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while len(group_members(leader.pid)) < 2:
+            assert time.monotonic() < deadline, "the leader started its child"
+            time.sleep(0.02)
+        (child,) = group_members(leader.pid) - {leader.pid}
+        Watchdog(leader.pid).end_browser()
+        leader.wait(timeout=10)
+        assert gone(child), "the helper in the browser's group ended with it"
+    finally:
+        leader.kill()
+        leader.wait()
+
+
+def test_a_process_in_the_callers_own_group_is_ended_alone():
+    """Never the caller's own group: a browser that shares it (not one Playwright started)
+    ends alone, and the caller goes on."""
+    same_group = subprocess.Popen(_SLEEPER)
+    try:
+        assert os.getpgid(same_group.pid) == os.getpgrp()
+        Watchdog(same_group.pid).end_browser()
+        assert same_group.wait(timeout=10) != 0
+    finally:
+        same_group.kill()
+        same_group.wait()

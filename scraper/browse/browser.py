@@ -368,7 +368,23 @@ class Profile:
 
     def remove(self) -> None:
         self.lock.release()
-        shutil.rmtree(self.path, ignore_errors=True)
+        _remove_folder(self.path)
+
+
+_REMOVE_TRIES = 40
+_REMOVE_PAUSE_S = 0.05
+
+
+def _remove_folder(path: Path) -> None:
+    """Remove `path`, trying again for up to two seconds: a browser's helper processes
+    can still be ending, and writing a last file into it, as the first try walks it. What
+    is still left then is the stale-profile sweep's, at the next launch."""
+    for _ in range(_REMOVE_TRIES):
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            return
+        time.sleep(_REMOVE_PAUSE_S)  # a sleep, not a timed wait: faketime-safe
+    log.info("could not remove the browser profile %s yet; the next launch will", path)
 
 
 def remove_stale_profiles(

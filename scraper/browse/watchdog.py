@@ -57,7 +57,22 @@ class Watchdog:
         log.warning("a page stopped answering: ending its browser (process %s)", self.pid)
         if self.pid is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(self.pid, _END)
+                _end_process_and_helpers(self.pid)
+
+
+def _end_process_and_helpers(pid: int) -> None:
+    """End the browser and, where it leads a process group of its own (Playwright starts
+    it so on POSIX), every helper process in that group at once. Ended alone, the
+    browser leaves its network service to write to the profile for a moment after, so
+    the profile could not be removed; the group is never the caller's own."""
+    getpgid = getattr(os, "getpgid", None)
+    killpg = getattr(os, "killpg", None)
+    if getpgid is not None and killpg is not None:
+        group = getpgid(pid)
+        if group == pid and group != os.getpgrp():
+            killpg(group, _END)
+            return
+    os.kill(pid, _END)
 
 
 _DOGS: WeakKeyDictionary[Browser, Watchdog] = WeakKeyDictionary()
