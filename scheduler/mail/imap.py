@@ -39,6 +39,7 @@ from cancelwatch.scheduler.config.settings import MailSettings
 from cancelwatch.scheduler.mail.recognise import MAX_MAIL_BYTES, Ignored, MailEvent, recognise
 from cancelwatch.scheduler.mail.rules import MailRules
 from cancelwatch.scraper.errors import ConfigError
+from cancelwatch.scraper.pauses import pause
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +237,7 @@ class ImapSource:
                     self.mail.server,
                     wait,
                 )
-                _pause(stop, wait)
+                pause(wait, stop, step=_POLL_S)
 
     @contextmanager
     def _connected(self) -> Iterator[IMAPClient]:
@@ -343,18 +344,6 @@ class ImapSource:
             return Ignored("too_large", detail, hashlib.sha256(where.encode()).hexdigest())
         raw = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {}).get(b"BODY[]", b"")
         return recognise(raw, self.rules, self.mail.authserv_id)
-
-
-def _pause(stop: threading.Event, seconds: float) -> None:
-    """Wait `seconds`, or less once `stop` is set. In short sleeps, not `stop.wait(seconds)`:
-    an event's timeout is a point on the clock, which libfaketime (the tests' clock a year
-    ahead) moves out of reach, while a sleep is a duration (docs/development.md)."""
-    deadline = time.monotonic() + seconds
-    while not stop.is_set():
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return
-        time.sleep(min(left, _POLL_S))
 
 
 def _said(found: Ignored) -> tuple[str, str]:

@@ -40,6 +40,7 @@ from cancelwatch.scraper.errors import (
     SelectorFailure,
     SignInNeeded,
 )
+from cancelwatch.scraper.pauses import pause
 from cancelwatch.scraper.read.markup import Selectors
 from cancelwatch.scraper.read.model import (
     Cancellability,
@@ -353,7 +354,7 @@ class Crawl:
         if delay <= 0:
             return
         if self.stop is not None:
-            self.stop.wait(delay)
+            pause(delay, self.stop)  # the next load sees the stop and ends the crawl
         else:
             self.sleep(delay)
 
