@@ -385,6 +385,8 @@ def test_a_seller_order_counts_its_window_from_the_order_mail(
     closes, reason = seller_window(state, SELLER_ORDER, now, monkeypatch, tmp_path)
     assert closes == MAILED + timedelta(minutes=5)
     assert "14:12" in reason  # the reason names the mail's time, in Tokyo's
+    assert "Its order mail says it was placed at" in reason
+    assert "first saw" not in reason and "no later than" not in reason
     # Seen again later, it still counts from the mail, not from either check.
     later, _ = seller_window(state, SELLER_ORDER, now + timedelta(minutes=1), monkeypatch, tmp_path)
     assert later == MAILED + timedelta(minutes=5)
@@ -400,6 +402,10 @@ def test_status_and_advise_count_it_from_the_order_mail_too(
     assert stored is not None
     _, assessment = FromState(state, Config(), now + timedelta(minutes=1), "en")(stored)
     assert assessment.cancel.closes_at == MAILED + timedelta(minutes=5)
+    assert "Its order mail says it was placed at" in assessment.cancel.reason
+    _, japanese = FromState(state, Config(), now + timedelta(minutes=1), "ja")(stored)
+    assert "注文確認メールによると注文日時は" in japanese.cancel.reason
+    assert "最初に" not in japanese.cancel.reason
 
 
 @pytest.mark.parametrize(
@@ -415,5 +421,6 @@ def test_without_a_fitting_order_mail_the_window_counts_from_the_first_sight(
 ) -> None:
     mailed(state, kind, when)
     now = MAILED + timedelta(minutes=2)
-    closes, _ = seller_window(state, SELLER_ORDER, now, monkeypatch, tmp_path)
+    closes, reason = seller_window(state, SELLER_ORDER, now, monkeypatch, tmp_path)
     assert closes == now + timedelta(minutes=5)
+    assert "cancelwatch first saw the order at" in reason and "order mail" not in reason

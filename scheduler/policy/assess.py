@@ -79,6 +79,7 @@ def assess(
     rules: Rules,
     tracking: Sequence[Tracking] = (),
     first_seen: datetime | None = None,
+    placed_by_mail: bool = False,
     manual_deadline: datetime | None = None,
     lang: Lang = "en",
     learned: Mapping[SellerKind, Estimate] | None = None,
@@ -86,10 +87,12 @@ def assess(
     """The cancel window, the return window and the advice for `order` at `now`.
 
     `tracking` holds this order's tracking pages; `first_seen` is when cancelwatch first
-    saw the order; `manual_deadline` is the user's own deadline, which wins over any other
-    while the window is open (it never opens a closed one). `learned` is what the user's
-    own history says of when preparation starts (`policy.learned.for_account`): an
-    ordinary open order's otherwise unknown window closes by it. A page date outside the years
+    saw the order, or when it was placed where `placed_by_mail` (its order mail's Date,
+    which the reasons then name as such); `manual_deadline` is the user's own deadline,
+    which wins over any other while the window is open (it never opens a closed one).
+    `learned` is what the user's own history says of when preparation starts
+    (`policy.learned.for_account`): an ordinary open order's otherwise unknown window
+    closes by it. A page date outside the years
     Amazon can mean (1995–2999) counts as unknown.
     """
     for name, value in (
@@ -107,6 +110,7 @@ def assess(
         rules=rules,
         tracking=tuple(tracking),
         first_seen=first_seen.astimezone(UTC) if first_seen else None,
+        placed_by_mail=placed_by_mail and first_seen is not None,
         manual=manual_deadline.astimezone(UTC) if manual_deadline else None,
         lang=lang,
         learned=dict(learned or {}),

@@ -110,6 +110,8 @@ class Ctx:
     lang: Lang
     learned: Mapping[SellerKind, Estimate] = field(default_factory=dict)
     """What the user's own history says of when preparation starts, by seller kind."""
+    placed_by_mail: bool = False
+    """`first_seen` is the order mail's Date: when the order was placed, not a bound."""
 
     def t(self, key: str, /, **values: object) -> str:
         return text(self.lang, key, **values)

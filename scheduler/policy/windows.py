@@ -281,16 +281,16 @@ def _seller_deadline(ctx: Ctx, seller: str) -> tuple[datetime | None, Known, str
         return None, Known.UNKNOWN, ctx.t("open_seller_unknown", **common)
     common["window"] = fmt_span(ctx, span)
     if ctx.first_seen is not None:
-        # The order was placed before cancelwatch saw it, so this is an upper bound.
+        # The order was placed before cancelwatch saw it, so this is an upper bound; its
+        # order mail's Date, where the monitor passes that, is the placing itself.
         when = ctx.first_seen + span
         seen = fmt_when(ctx, ctx.first_seen)
         # An approved Business order reaches its seller when approved: the monitor passes
         # that moment as first_seen.
-        key = (
-            "open_seller_approved"
-            if ctx.order.approval is Approval.APPROVED
-            else "open_seller_seen"
-        )
+        if ctx.order.approval is Approval.APPROVED:
+            key = "open_seller_approved"
+        else:
+            key = "open_seller_mailed" if ctx.placed_by_mail else "open_seller_seen"
         return (
             when,
             Known.RULE,

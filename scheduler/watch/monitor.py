@@ -115,6 +115,7 @@ class WatchedCheck:
         for order in result.orders:
             before = self.state.order(order.id, self.account)
             tracking = result.tracking.get(order.id, [])
+            first_seen, by_mail = self._first_seen(before, order, now)
             assessment = assess(
                 order,
                 marketplace=self.marketplace,
@@ -122,7 +123,8 @@ class WatchedCheck:
                 now=now,
                 rules=self.cfg.rules,
                 tracking=tracking,
-                first_seen=self._first_seen(before, order, now),
+                first_seen=first_seen,
+                placed_by_mail=by_mail,
                 manual_deadline=self.state.manual_deadline(order.id, self.account),
                 lang=self.lang,
                 learned=learned,
@@ -161,13 +163,18 @@ class WatchedCheck:
         )
         return assessments
 
-    def _first_seen(self, before: StoredOrder | None, order: Order, now: datetime) -> datetime:
+    def _first_seen(
+        self, before: StoredOrder | None, order: Order, now: datetime
+    ) -> tuple[datetime, bool]:
+        """When the order's windows count from, and whether that is its order mail's Date."""
         if before is not None and order.approval is Approval.APPROVED:
-            return first_seen_approved(before, self.state.changes(order.id, self.account), now)
+            changes = self.state.changes(order.id, self.account)
+            return first_seen_approved(before, changes, now), False
         seen = now if before is None else before.first_seen
         mailed = self.state.mail_ordered_at(self.account, order.id)
         zone = load_selectors(self.marketplace).marketplace.timezone
-        return placed_by_mail(mailed, order, seen, zone)
+        counted = placed_by_mail(mailed, order, seen, zone)
+        return counted, counted == mailed
 
     def _note_cancellation(self, before: StoredOrder | None, order: Order, now: datetime) -> bool:
         """An order that offered "Cancel items" and is now cancelled was most likely
@@ -284,10 +291,12 @@ def assess_stored(
     preparation usually starts on the account (`state.history.learned_for`)."""
     order = order_from_json(stored.order)
     market = load_selectors(stored.marketplace).marketplace
+    by_mail = False
     if order.approval is Approval.APPROVED:
         first_seen = first_seen_approved(stored, history, now)
     else:
         first_seen = placed_by_mail(mailed, order, stored.first_seen, market.timezone)
+        by_mail = first_seen == mailed
     tracking = [tracking_from_json(t) for t in stored.tracking]
     assessment = assess(
         order,
@@ -297,6 +306,7 @@ def assess_stored(
         rules=cfg.rules,
         tracking=tracking,
         first_seen=first_seen,
+        placed_by_mail=by_mail,
         manual_deadline=stored.manual_deadline,
         lang=lang,
         learned=learned,

@@ -60,6 +60,11 @@ EN: Mapping[str, str] = {
         " cancelwatch first saw the order at {seen}, so the direct cancel closes no later"
         " than {when}."
     ),
+    "open_seller_mailed": (
+        "Cancellable now. Third-party seller order ({seller}): on {marketplace} you can"
+        ' cancel it directly for {window} after ordering, then only "Request cancellation".'
+        " Its order mail says it was placed at {seen}, so the direct cancel closes at {when}."
+    ),
     "open_seller_approved": (
         "Cancellable now. Third-party seller order ({seller}), approved on Amazon Business:"
         " on {marketplace} you can cancel it directly for {window} after the seller gets it,"
@@ -304,6 +309,11 @@ JA: Mapping[str, str] = {
         "今ならキャンセルできます。出品者（{seller}）の注文：{marketplace}では注文から{window}以内なら"
         "直接キャンセルでき、その後は「キャンセルリクエスト」だけになります。cancelwatchが最初に"
         "この注文を見たのは{seen}なので、遅くとも{when}に締め切られます。"
+    ),
+    "open_seller_mailed": (
+        "今ならキャンセルできます。出品者（{seller}）の注文：{marketplace}では注文から{window}以内なら"
+        "直接キャンセルでき、その後は「キャンセルリクエスト」だけになります。注文確認メールによると"
+        "注文日時は{seen}なので、直接キャンセルは{when}に締め切られます。"
     ),
     "open_seller_approved": (
         "今ならキャンセルできます。Amazonビジネスで承認された出品者（{seller}）の注文：{marketplace}では"
