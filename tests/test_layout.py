@@ -253,9 +253,14 @@ def test_the_wheel_lists_every_package_folder() -> None:
         for init in (ROOT / folder).rglob("__init__.py")
         if "__pycache__" not in init.parts
     }
-    data = {"cancelwatch.selectors", "cancelwatch.scraper.demo.templates"}
-    assert listed == on_disk | data
     mapping = config["tool"]["setuptools"]["package-dir"]
+    data = _data_folders({package: ROOT / folder for package, folder in mapping.items()})
+    assert {"cancelwatch.selectors", "cancelwatch.scheduler.dashboard.static"} <= set(data)
+    assert listed == on_disk | set(data)
+    shipped = config["tool"]["setuptools"]["package-data"]
+    for package, folder in data.items():  # every data folder ships each kind of its files
+        kinds = {f"*{f.suffix}" for f in folder.iterdir() if f.is_file()}
+        assert kinds <= set(shipped.get(package, [])), package
     assert mapping == {
         "cancelwatch.scraper": "scraper",
         "cancelwatch.scheduler": "scheduler",
@@ -264,6 +269,23 @@ def test_the_wheel_lists_every_package_folder() -> None:
     # selectors/ stays data: a package of that name would shadow the stdlib's selectors
     # wherever the source tree is on sys.path (pytest puts it there).
     assert not (ROOT / "selectors" / "__init__.py").exists()
+
+
+def _data_folders(roots: dict[str, Path]) -> dict[str, Path]:
+    """Folders of data files (templates, script, style, TOML) without an __init__.py, by
+    the package name they install as."""
+    found = {}
+    for package, root in roots.items():
+        for folder in [root, *root.rglob("*")]:
+            if (
+                folder.is_dir()
+                and "__pycache__" not in folder.parts
+                and not (folder / "__init__.py").exists()
+                and any(f.is_file() and f.suffix != ".py" for f in folder.iterdir())
+            ):
+                name = ".".join([package, *folder.relative_to(root).parts])
+                found[name] = folder
+    return found
 
 
 def test_the_command_table_names_every_command_where_it_lives() -> None:
