@@ -92,8 +92,8 @@ def assess(
     which wins over any other while the window is open (it never opens a closed one).
     `learned` is what the user's own history says of when preparation starts
     (`policy.learned.for_account`): an ordinary open order's otherwise unknown window
-    closes by it. A page date outside the years
-    Amazon can mean (1995–2999) counts as unknown.
+    closes by it. A page date outside the years Amazon can mean (1995–2999) counts as
+    unknown.
     """
     for name, value in (
         ("now", now),

@@ -173,8 +173,7 @@ class WatchedCheck:
         seen = now if before is None else before.first_seen
         mailed = self.state.mail_ordered_at(self.account, order.id)
         zone = load_selectors(self.marketplace).marketplace.timezone
-        counted = placed_by_mail(mailed, order, seen, zone)
-        return counted, counted == mailed
+        return placed_by_mail(mailed, order, seen, zone)
 
     def _note_cancellation(self, before: StoredOrder | None, order: Order, now: datetime) -> bool:
         """An order that offered "Cancel items" and is now cancelled was most likely
@@ -222,17 +221,20 @@ class WatchedCheck:
         log.warning("check of %s failed: %s", self.account, exc)
 
 
-def placed_by_mail(mailed: datetime | None, order: Order, seen: datetime, zone: str) -> datetime:
-    """When the order was placed as far as its windows go: the order mail's Date where it
-    is earlier than the first sight and falls on the day the page gives (the page gives
-    only a day, issue 10); else the first sight. A Business order's seller window counts
-    from its approval instead, so its mail says nothing of it."""
+def placed_by_mail(
+    mailed: datetime | None, order: Order, seen: datetime, zone: str
+) -> tuple[datetime, bool]:
+    """When the order was placed as far as its windows go, and whether that is its mail's
+    word: the order mail's Date where it is earlier than the first sight and falls on the
+    day the page gives (the page gives only a day, issue 10); else the first sight. A
+    Business order's seller window counts from its approval instead, so its mail says
+    nothing of it."""
     if mailed is None or order.approval is not None or mailed >= seen:
-        return seen
+        return seen, False
     on_the_day = (
         order.placed_on is None or mailed.astimezone(ZoneInfo(zone)).date() == order.placed_on
     )
-    return mailed if on_the_day else seen
+    return (mailed, True) if on_the_day else (seen, False)
 
 
 def first_seen_approved(
@@ -291,12 +293,10 @@ def assess_stored(
     preparation usually starts on the account (`state.history.learned_for`)."""
     order = order_from_json(stored.order)
     market = load_selectors(stored.marketplace).marketplace
-    by_mail = False
     if order.approval is Approval.APPROVED:
-        first_seen = first_seen_approved(stored, history, now)
+        first_seen, by_mail = first_seen_approved(stored, history, now), False
     else:
-        first_seen = placed_by_mail(mailed, order, stored.first_seen, market.timezone)
-        by_mail = first_seen == mailed
+        first_seen, by_mail = placed_by_mail(mailed, order, stored.first_seen, market.timezone)
     tracking = [tracking_from_json(t) for t in stored.tracking]
     assessment = assess(
         order,
