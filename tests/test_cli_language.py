@@ -252,6 +252,47 @@ def test_a_refused_check_says_so_in_the_users_language(home: Path, lang: str) ->
     assert "2026-11-26 12:00:00 JST" in err and "2026-11-26 12:05:00 JST" in err, err
 
 
+@pytest.mark.parametrize(
+    ("args", "usage", "detail"),
+    [
+        (["check", "--acount", "x"], "cancelwatch check [OPTIONS]", "No such option '--acount'"),
+        (["chek"], "cancelwatch [OPTIONS] COMMAND [ARGS]...", "No such command 'chek'"),
+        (["deadline"], "cancelwatch deadline [OPTIONS] ORDER_ID [WHEN]", "Missing argument"),
+    ],
+    ids=["an unknown option", "an unknown command", "a missing argument"],
+)
+def test_a_command_line_click_refuses_is_said_in_japanese_with_its_detail(
+    home: Path, args: list[str], usage: str, detail: str
+) -> None:
+    """Click's refusals (usage, where the help is, what was wrong) in Japanese, Click's
+    own English kept only as the detail, as for every error raised below the language."""
+    _config(home, "ja")
+    code, out, err = cancelwatch(*args)
+    assert code == 2 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == f"使い方: {usage}"
+    command = usage.split(" [", maxsplit=1)[0]
+    assert lines[1] == f"説明は「{command} --help」で表示できます。"
+    assert lines[2] == ""
+    assert lines[3].startswith(ERROR_PREFIX["ja"] + "コマンドの書き方が正しくありません（詳細: ")
+    assert detail in lines[3] and lines[3].endswith("）")
+    assert len(lines) == 4
+    shown = err.replace(usage, " ").replace(f"{command} --help", " ")
+    assert_in_language(shown.split("（詳細: ")[0], "ja", STDERR_NAMES)
+
+
+def test_a_command_line_click_refuses_is_said_as_click_says_it_in_english(home: Path) -> None:
+    _config(home, "en")
+    code, out, err = cancelwatch("check", "--acount", "x")
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        "Usage: cancelwatch check [OPTIONS]",
+        "Try 'cancelwatch check --help' for help.",
+        "",
+        "Error: No such option '--acount'. Did you mean '--account'?",
+    ]
+
+
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_an_unknown_order_is_refused_in_the_users_language(home: Path, lang: str) -> None:
     _config(home, lang)

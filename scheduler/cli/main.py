@@ -112,11 +112,32 @@ def run(command: click.Command, argv: list[str] | None, *, app: App | None = Non
     except click.exceptions.Abort:
         return aborted(app)
     except click.ClickException as exc:
-        exc.show()
+        _show_refused(exc, app.language())
         return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     return EXIT_OK
+
+
+def _show_refused(exc: click.ClickException, lang: Lang) -> None:
+    """A command line Click refused, as Click shows it in English; in Japanese, the same
+    three parts (usage, where the help is, what was wrong) with Click's own words kept as
+    the detail, as for any error raised where the language is not known."""
+    if lang == "en":
+        exc.show()
+        return
+    lines = []
+    ctx = exc.ctx if isinstance(exc, click.UsageError) else None
+    if ctx is not None:
+        usage = ctx.get_usage().removeprefix("Usage:").strip()
+        lines.append(text(lang, "usage_line", usage=usage))
+        if ctx.command.get_help_option(ctx) is not None:
+            option = max(ctx.command.get_help_option_names(ctx), key=len)  # as Click does
+            lines.append(text(lang, "usage_help", command=ctx.command_path, option=option))
+            lines.append("")
+    said = text(lang, "err_explained", lead=text(lang, "lead_usage"), detail=exc.format_message())
+    lines.append(text(lang, "err_line", message=said))
+    click.echo("\n".join(lines), err=True)
 
 
 def aborted(app: App | None = None) -> int:

@@ -35,6 +35,10 @@ EN: Mapping[str, str] = {
     "lead_secrets": "",
     "lead_state": "",
     "lead_file": "",
+    "lead_usage": "",
+    # -- a command line Click refused (the English is Click's own) --
+    "usage_line": "Usage: {usage}",
+    "usage_help": "Try '{command} {option}' for help.",
     # -- state.db, when SQLite refuses it --
     "db_busy": "the state database {path} stayed busy ({said}): another cancelwatch is "
     "writing to it; try again in a minute",
@@ -128,6 +132,9 @@ JA: Mapping[str, str] = {
     "lead_state": "状態データベースを使えません",
     "lead_file": "そのファイルを読めません。ファイルの場所を確かめるか、"
     "ページをブラウザーから保存し直してください",
+    "lead_usage": "コマンドの書き方が正しくありません",
+    "usage_line": "使い方: {usage}",
+    "usage_help": "説明は「{command} {option}」で表示できます。",
     "db_busy": "状態データベース {path} が使用中のままです（{said}）。"
     "別のcancelwatchが書き込んでいます。1分ほどしてからもう一度試してください",
     "db_full": "状態データベース {path} に書き込めません（{said}）。"
