@@ -16,7 +16,6 @@ import logging
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
@@ -25,6 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from cancelwatch.scraper.errors import PageUnresponsive
+from cancelwatch.scraper.pauses import pause
 
 log = logging.getLogger(__name__)
 
@@ -133,10 +133,9 @@ def answering(
 
 
 class _Timer(threading.Thread):
-    """Calls `fire` once `seconds` have passed, unless cancelled first. It counts by short
-    sleeps, not by one timed wait: a timed wait's deadline is computed on a clock that
-    tools which shift the time (libfaketime, as the test suite runs under) move by the
-    shift, and it would then wait the shift out; a sleep is relative."""
+    """Calls `fire` once `seconds` have passed, unless cancelled first. It counts with
+    `pause`, short sleeps rather than one timed wait, which a shifted clock (libfaketime,
+    as the test suite runs under) would stretch by the shift."""
 
     _STEP_S = 0.05
 
@@ -144,24 +143,20 @@ class _Timer(threading.Thread):
         super().__init__(name="watchdog", daemon=True)
         self._seconds = seconds
         self._fire = fire
-        self._cancelled = False
+        self._cancelled = threading.Event()
         self._lock = threading.Lock()
 
     def cancel(self) -> None:
         """Once this returns, `fire` has either run to its end or never will."""
         with self._lock:
-            self._cancelled = True
+            self._cancelled.set()
 
     def run(self) -> None:
-        ends = time.monotonic() + self._seconds
-        while not self._cancelled:
-            left = ends - time.monotonic()
-            if left <= 0:
-                with self._lock:
-                    if not self._cancelled:
-                        self._fire()
-                return
-            time.sleep(min(self._STEP_S, left))
+        if not pause(self._seconds, self._cancelled, step=self._STEP_S):
+            return
+        with self._lock:
+            if not self._cancelled.is_set():
+                self._fire()
 
 
 def _overran(what: str, seconds: float) -> str:
